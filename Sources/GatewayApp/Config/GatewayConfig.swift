@@ -1,0 +1,189 @@
+import GatewayCore
+import Logging
+import Store
+
+/// The validated configuration. Built once at startup; anything invalid stops the program
+/// before it starts anything.
+public struct GatewayConfig: Sendable {
+    public var database: DatabaseLocation
+    public var publicListen: ListenAddress
+    public var internalListen: ListenAddress
+    /// Empty means "generate a development token" (only `run`/`serve` do that).
+    public var internalTokens: [Secret]
+    public var dataDirectory: String
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var walletURL: String?
+    public var walletToken: Secret?
+    public var outbox: OutboxSettings
+    public var stripe: StripeSettings
+    public var ethereum: EthereumSettings
+
+    public struct OutboxSettings: Sendable {
+        public var pollIntervalMillis: Int64
+        public var batchSize: Int
+        public var concurrency: Int
+        public var retry: OutboxRetryPolicy
+        public var requestTimeoutMillis: Int64
+    }
+
+    public struct StripeSettings: Sendable {
+        public var webhookSecrets: [Secret]
+        public var toleranceSeconds: Int64
+        public var maxBodyBytes: Int
+        public var livemode: Bool
+    }
+
+    public struct EthereumSettings: Sendable {
+        public var xpub: String?
+        public var chainID: UInt64
+    }
+
+    public enum LogFormat: String, Sendable { case logfmt, json }
+
+    public init(_ source: ConfigSource) throws(ConfigError) {
+        let reader = Reader(source: source)
+        do {
+            database = try DatabaseLocation(databaseURL: source["DATABASE_URL"])
+        } catch {
+            throw ConfigError(key: "DATABASE_URL", problem: error.description)
+        }
+        publicListen = try reader.listen("GATEWAY_PUBLIC_LISTEN")
+        internalListen = try reader.listen("GATEWAY_INTERNAL_LISTEN")
+        internalTokens = try reader.secrets("GATEWAY_INTERNAL_TOKENS")
+        dataDirectory = source["GATEWAY_DATA_DIR"] ?? "./data"
+        guard let level = Logger.Level(rawValue: source["LOG_LEVEL"] ?? "info") else {
+            throw ConfigError(key: "LOG_LEVEL", problem: "expected trace, debug, info, notice, warning, error or critical")
+        }
+        logLevel = level
+        guard let format = LogFormat(rawValue: source["LOG_FORMAT"] ?? "logfmt") else {
+            throw ConfigError(key: "LOG_FORMAT", problem: "expected logfmt or json")
+        }
+        logFormat = format
+        walletURL = try source["WALLET_API_URL"].map { url throws(ConfigError) in
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw ConfigError(key: "WALLET_API_URL", problem: "expected an http:// or https:// URL")
+            }
+            return url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        walletToken = source["WALLET_API_TOKEN"].map(Secret.init)
+        outbox = OutboxSettings(
+            pollIntervalMillis: try reader.int("OUTBOX_POLL_INTERVAL_MS", 10...60_000),
+            batchSize: Int(try reader.int("OUTBOX_BATCH_SIZE", 1...500)),
+            concurrency: Int(try reader.int("OUTBOX_CONCURRENCY", 1...64)),
+            retry: OutboxRetryPolicy(
+                maxAttempts: Int(try reader.int("OUTBOX_MAX_ATTEMPTS", 1...1000)),
+                baseDelayMillis: try reader.int("OUTBOX_BACKOFF_BASE_MS", 1...3_600_000),
+                maxDelayMillis: try reader.int("OUTBOX_BACKOFF_MAX_MS", 1...86_400_000)
+            ),
+            requestTimeoutMillis: try reader.int("OUTBOX_REQUEST_TIMEOUT_MS", 100...120_000)
+        )
+        let tolerance = try reader.int("STRIPE_TOLERANCE_SECONDS", 0...3600)
+        guard tolerance > 0 else {
+            throw ConfigError(key: "STRIPE_TOLERANCE_SECONDS", problem: "0 would disable the replay check; use 1–3600")
+        }
+        stripe = StripeSettings(
+            webhookSecrets: try reader.secrets("STRIPE_WEBHOOK_SECRET"),
+            toleranceSeconds: tolerance,
+            maxBodyBytes: Int(try reader.int("STRIPE_MAX_BODY_BYTES", 1024...16_777_216)),
+            livemode: try reader.bool("STRIPE_LIVEMODE")
+        )
+        ethereum = EthereumSettings(
+            xpub: source["ETH_XPUB"],
+            chainID: UInt64(try reader.int("ETH_CHAIN_ID", 1...Int64.max))
+        )
+    }
+
+    /// Loads and validates in one step; what `main` calls.
+    public static func load(environment: [String: String]? = nil) throws(ConfigError) -> (GatewayConfig, ConfigSource) {
+        let source = if let environment { try ConfigSource.load(environment: environment) } else { try ConfigSource.load() }
+        return (try GatewayConfig(source), source)
+    }
+
+    /// The effective configuration as `KEY=value` lines with secrets redacted.
+    public static func describe(_ source: ConfigSource) -> [String] {
+        ConfigKey.all.map { key in
+            let value: String
+            if let raw = source[key.name] {
+                value = key.secret ? redacted(key: key, raw) : raw
+            } else {
+                value = "(unset)"
+            }
+            let origin = source.origins[key.name].map { "  # \($0)" } ?? ""
+            return "\(key.name)=\(value)\(origin)"
+        }
+    }
+
+    private static func redacted(key: ConfigKey, _ raw: String) -> String {
+        if key.name == "DATABASE_URL" { return (try? DatabaseLocation(databaseURL: raw).description) ?? "<redacted>" }
+        let count = raw.split(separator: ",").count
+        return count > 1 ? "<redacted ×\(count)>" : "<redacted>"
+    }
+
+    private struct Reader {
+        let source: ConfigSource
+
+        func int(_ name: String, _ range: ClosedRange<Int64>) throws(ConfigError) -> Int64 {
+            guard let text = source[name] ?? ConfigKey.named(name)?.defaultValue else {
+                throw ConfigError(key: name, problem: "missing")
+            }
+            guard let value = Int64(text) else { throw ConfigError(key: name, problem: "'\(text)' is not an integer") }
+            guard range.contains(value) else {
+                throw ConfigError(key: name, problem: "\(value) is outside \(range.lowerBound)–\(range.upperBound)")
+            }
+            return value
+        }
+
+        func bool(_ name: String) throws(ConfigError) -> Bool {
+            switch (source[name] ?? "false").lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            case let other: throw ConfigError(key: name, problem: "'\(other)' is not true or false")
+            }
+        }
+
+        func listen(_ name: String) throws(ConfigError) -> ListenAddress {
+            guard let text = source[name] else { throw ConfigError(key: name, problem: "missing") }
+            guard let address = ListenAddress(text) else {
+                throw ConfigError(key: name, problem: "'\(text)' is not host:port with a port 0–65535")
+            }
+            return address
+        }
+
+        func secrets(_ name: String) throws(ConfigError) -> [Secret] {
+            guard let text = source[name] else { return [] }
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.allSatisfy({ !$0.isEmpty }) else {
+                throw ConfigError(key: name, problem: "empty entry in comma-separated list")
+            }
+            // Short tokens are guessable; a bearer token is the only thing guarding the wallet.
+            if name == "GATEWAY_INTERNAL_TOKENS", parts.contains(where: { $0.utf8.count < 16 }) {
+                throw ConfigError(key: name, problem: "every token must be at least 16 characters")
+            }
+            return parts.map(Secret.init)
+        }
+    }
+}
+
+/// A `host:port` to bind. Port 0 asks the kernel for a free port (tests use it).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

@@ -1,0 +1,46 @@
+/// A deterministic key naming one external fact's effect on the wallet.
+///
+/// Gateway keys are built from the external id (`stripe:pi_…`, `stripe:re_…`, `eth:1:0x…:7`), so
+/// the same fact always produces the same key. Keys from the platform are accepted as given,
+/// within limits.
+public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible, Codable {
+    /// Longest key accepted: room for `eth:{chain}:{66-char tx}:{log index}` and clients' UUIDs.
+    public static let maxLength = 200
+
+    public let rawValue: String
+
+    public init(_ raw: String) throws(DomainError) {
+        guard !raw.isEmpty, raw.utf8.count <= Self.maxLength else {
+            throw DomainError(.invalidIdempotencyKey, "idempotency key must be 1–\(Self.maxLength) characters")
+        }
+        // Printable ASCII only: keys travel in HTTP headers and log lines.
+        guard raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw DomainError(.invalidIdempotencyKey, "idempotency key must be printable ASCII without spaces")
+        }
+        self.rawValue = raw
+    }
+
+    public var description: String { rawValue }
+
+    public static func stripePayment(_ paymentIntent: String) throws(DomainError) -> Self { try Self("stripe:\(paymentIntent)") }
+    public static func stripeRefund(_ refund: String) throws(DomainError) -> Self { try Self("stripe:\(refund)") }
+    /// A dispute debits once and may credit back once; the two effects need distinct keys.
+    public static func stripeDispute(_ dispute: String, reversal: Bool) throws(DomainError) -> Self {
+        try Self(reversal ? "stripe:\(dispute):reversal" : "stripe:\(dispute)")
+    }
+    public static func ethDeposit(chainID: UInt64, txHash: String, logIndex: Int) throws(DomainError) -> Self {
+        try Self("eth:\(chainID):\(txHash.lowercased()):\(logIndex)")
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        do { self = try IdempotencyKey(raw) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

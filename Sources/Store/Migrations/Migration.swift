@@ -1,0 +1,18 @@
+/// One versioned schema change. Versions are dense and never reused; a released migration is
+/// never edited, only followed by another.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    /// Statements in order. `{ID}` becomes the dialect's auto-increment primary key.
+    public let statements: [String]
+
+    public func sql(for dialect: SQLDialect) -> [String] {
+        statements.map { $0.replacingOccurrences(of: "{ID}", with: dialect.identityPrimaryKey) }
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

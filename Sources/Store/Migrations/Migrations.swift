@@ -1,0 +1,140 @@
+/// Every schema version this binary knows, oldest first.
+///
+/// Types: BIGINT for integers (cents, token units that fit, counts, ms timestamps), TEXT for
+/// everything else, including wei-sized amounts as exact decimal text and JSON documents.
+public enum Migrations {
+    public static let all: [Migration] = [foundation, stripe, depositAddresses]
+
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    static let foundation = Migration(version: 1, name: "foundation: settings, wallet ledger, outbox", statements: [
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            currency TEXT NOT NULL CHECK (currency = 'USD'),
+            balance_cents BIGINT NOT NULL DEFAULT 0,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        // The wallet ledger: append-only; one row per applied idempotency key.
+        """
+        CREATE TABLE ledger_entries (
+            id {ID},
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            idempotency_key TEXT NOT NULL UNIQUE,
+            request_hash TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            amount_cents BIGINT NOT NULL CHECK (amount_cents <> 0),
+            balance_after_cents BIGINT NOT NULL,
+            reference TEXT NOT NULL,
+            description TEXT NOT NULL,
+            details TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX ledger_entries_by_account ON ledger_entries (account_id, id)",
+        // The gateway's outbox: one row per external fact's wallet effect, keyed like the wallet.
+        """
+        CREATE TABLE outbox (
+            id {ID},
+            idempotency_key TEXT NOT NULL UNIQUE,
+            account_id TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('credit', 'debit')),
+            amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+            kind TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            description TEXT NOT NULL,
+            details TEXT NOT NULL,
+            allow_negative BIGINT NOT NULL DEFAULT 0,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'retrying', 'delivered', 'parked')),
+            attempts BIGINT NOT NULL DEFAULT 0,
+            next_attempt_at BIGINT NOT NULL,
+            claimed_until BIGINT,
+            claim_token TEXT,
+            last_error TEXT,
+            parked_reason TEXT,
+            wallet_entry_id TEXT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            delivered_at BIGINT
+        )
+        """,
+        "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+    ])
+
+    static let stripe = Migration(version: 2, name: "stripe: event inbox, payments, refunds, disputes", statements: [
+        // The inbox: every verified event, keyed by its evt_ id, raw payload kept.
+        """
+        CREATE TABLE stripe_events (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            created BIGINT NOT NULL,
+            api_version TEXT,
+            livemode BIGINT NOT NULL,
+            payload TEXT NOT NULL,
+            received_at BIGINT NOT NULL,
+            outcome TEXT NOT NULL,
+            note TEXT,
+            payment_intent TEXT
+        )
+        """,
+        "CREATE INDEX stripe_events_by_payment ON stripe_events (payment_intent, created)",
+        """
+        CREATE TABLE stripe_payments (
+            payment_intent TEXT PRIMARY KEY,
+            account_id TEXT,
+            checkout_session TEXT,
+            amount_cents BIGINT,
+            currency TEXT,
+            livemode BIGINT NOT NULL,
+            status TEXT NOT NULL,
+            parked_reason TEXT,
+            credited_cents BIGINT NOT NULL DEFAULT 0,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE stripe_refunds (
+            id TEXT PRIMARY KEY,
+            payment_intent TEXT NOT NULL,
+            amount_cents BIGINT NOT NULL,
+            status TEXT NOT NULL,
+            applied BIGINT NOT NULL DEFAULT 0,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE stripe_disputes (
+            id TEXT PRIMARY KEY,
+            payment_intent TEXT NOT NULL,
+            amount_cents BIGINT NOT NULL,
+            status TEXT NOT NULL,
+            debited BIGINT NOT NULL DEFAULT 0,
+            reversed BIGINT NOT NULL DEFAULT 0,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE TABLE stripe_unhandled_counts (type TEXT PRIMARY KEY, count BIGINT NOT NULL)",
+    ])
+
+    static let depositAddresses = Migration(version: 3, name: "deposit addresses", statements: [
+        """
+        CREATE TABLE deposit_addresses (
+            account_id TEXT PRIMARY KEY,
+            address_index BIGINT NOT NULL UNIQUE,
+            address TEXT NOT NULL UNIQUE,
+            created_at BIGINT NOT NULL
+        )
+        """,
+    ])
+}
