@@ -1,0 +1,168 @@
+import GatewayCore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Store
+import UnixSignals
+
+/// The composition root: one opened store and everything built on it.
+///
+/// `main` parses and calls `Gateway.open`, then `run`; tests call the same functions, with
+/// port 0 and an injected clock.
+public final class Gateway: Sendable {
+    public let config: GatewayConfig
+    public let database: any Database
+    public let clock: WallClock
+    public let metrics: GatewayMetrics
+    public let logger: Logger
+    public let addresses = BoundAddresses()
+    /// Tokens the internal API accepts (configured, or the development token).
+    public let internalTokens: [Secret]
+
+    public var wallet: WalletStore { WalletStore(database: database) }
+    public var outbox: OutboxStore { OutboxStore(database: database) }
+
+    init(config: GatewayConfig, database: any Database, clock: WallClock, logger: Logger, internalTokens: [Secret]) {
+        self.config = config
+        self.database = database
+        self.clock = clock
+        self.metrics = GatewayMetrics()
+        self.logger = logger
+        self.internalTokens = internalTokens
+    }
+
+    /// Opens the store and brings its schema up to date.
+    /// - Parameter needsTokens: servers need internal tokens; when none are configured a
+    ///   development token is created. Operator commands pass false.
+    public static func open(
+        config: GatewayConfig, logger: Logger, clock: WallClock = .system, needsTokens: Bool = true
+    ) async throws -> Gateway {
+        var tokens = config.internalTokens
+        if tokens.isEmpty, needsTokens {
+            tokens = [try DevelopmentSecrets.internalToken(dataDirectory: config.dataDirectory, logger: logger)]
+        }
+        let database = try await config.database.open(logger: logger)
+        do {
+            let applied = try await Migrator(database: database).migrate(now: clock.nowMillis())
+            if !applied.isEmpty {
+                logger.info("migrated store", metadata: ["store": "\(database.displayName)", "versions": "\(applied)"])
+            }
+        } catch {
+            await database.close()
+            throw error
+        }
+        return Gateway(config: config, database: database, clock: clock, logger: logger, internalTokens: tokens)
+    }
+
+    public func close() async {
+        await database.close()
+    }
+
+    /// What a process runs; `run` is all of them.
+    public struct Parts: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let publicHTTP = Parts(rawValue: 1)
+        public static let internalHTTP = Parts(rawValue: 2)
+        public static let outboxWorker = Parts(rawValue: 4)
+        public static let serve: Parts = [.publicHTTP, .internalHTTP, .outboxWorker]
+        public static let all: Parts = serve
+    }
+
+    /// Where the outbox delivers: the configured wallet, or our own internal listener.
+    func walletBaseURL() -> String? {
+        if let url = config.walletURL { return url }
+        guard let port = addresses.internalPort else { return nil }
+        let host = ["0.0.0.0", "::", "*"].contains(config.internalListen.host) ? "127.0.0.1" : config.internalListen.host
+        return "http://\(ListenAddress(host: host, port: port))"
+    }
+
+    public func makeOutboxWorker(wallet: (any WalletDelivering)? = nil) -> OutboxWorker {
+        let token = config.walletToken ?? internalTokens.first ?? Secret("")
+        let client = wallet ?? HTTPWalletClient(
+            baseURL: { [self] in walletBaseURL() }, token: token, timeoutMillis: config.outbox.requestTimeoutMillis
+        )
+        return OutboxWorker(
+            outbox: outbox, wallet: client, settings: config.outbox, clock: clock, metrics: metrics,
+            logger: logger.with(component: "outbox")
+        )
+    }
+
+    /// The services of one process, in start order (they stop in reverse).
+    /// - Parameter extraInternalRoutes: lets tests add a route (e.g. a deliberately slow one).
+    public func services(
+        _ parts: Parts, extraInternalRoutes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil
+    ) -> [any Service] {
+        var services: [any Service] = []
+        if parts.contains(.internalHTTP) {
+            let router = buildInternalRouter()
+            extraInternalRoutes?(router)
+            services.append(Application(
+                router: router,
+                configuration: .init(address: .hostname(config.internalListen.host, port: config.internalListen.port), serverName: nil),
+                onServerRunning: { [addresses, logger] channel in
+                    addresses.setInternal(channel.localAddress?.port)
+                    logger.info("internal listener up", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                },
+                logger: logger.with(component: "internal-http")
+            ))
+        }
+        if parts.contains(.publicHTTP) {
+            services.append(Application(
+                router: buildPublicRouter(),
+                configuration: .init(address: .hostname(config.publicListen.host, port: config.publicListen.port), serverName: nil),
+                onServerRunning: { [addresses, logger] channel in
+                    addresses.setPublic(channel.localAddress?.port)
+                    logger.info("public listener up", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                },
+                logger: logger.with(component: "public-http")
+            ))
+        }
+        if parts.contains(.outboxWorker) {
+            services.append(makeOutboxWorker())
+        }
+        return services
+    }
+
+    public func buildInternalRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: BearerAuthMiddleware(tokens: internalTokens))
+        HealthRoutes(database: database, outbox: outbox, metrics: metrics, clock: clock).register(on: router)
+        WalletRoutes(wallet: wallet, clock: clock, metrics: metrics).register(on: router)
+        return router
+    }
+
+    public func buildPublicRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, .object(["status": .string("ok")])) }
+        return router
+    }
+
+    /// Runs the given parts until SIGTERM/SIGINT (or `ServiceGroup.triggerGracefulShutdown`):
+    /// listeners stop accepting and finish requests in flight, workers finish their round.
+    public func run(_ parts: Parts, extraInternalRoutes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil) async throws {
+        let group = makeServiceGroup(parts, extraInternalRoutes: extraInternalRoutes, signals: [.sigterm, .sigint])
+        try await group.run()
+    }
+
+    public func makeServiceGroup(
+        _ parts: Parts, extraInternalRoutes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil,
+        signals: [UnixSignal] = []
+    ) -> ServiceGroup {
+        ServiceGroup(configuration: .init(
+            services: services(parts, extraInternalRoutes: extraInternalRoutes).map { .init(service: $0) },
+            gracefulShutdownSignals: signals,
+            logger: logger
+        ))
+    }
+}
+
+extension Logger {
+    func with(component: String) -> Logger {
+        var copy = self
+        copy[metadataKey: "component"] = .string(component)
+        return copy
+    }
+}

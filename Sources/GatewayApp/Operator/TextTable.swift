@@ -1,0 +1,25 @@
+/// A plain-text table for operator commands: padded columns, one header row.
+public struct TextTable: Sendable {
+    public var header: [String]
+    public var rows: [[String]] = []
+
+    public init(_ header: String...) { self.header = header }
+
+    public mutating func add(_ row: String...) { rows.append(row) }
+    public mutating func add(row: [String]) { rows.append(row) }
+
+    public func render() -> String {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+            }.joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,62 @@
+import CoreMetrics
+import GatewayCore
+import Prometheus
+
+/// The gateway's metrics, registered in one Prometheus registry owned by the application
+/// (not a process-global), so tests can build several applications side by side.
+public final class GatewayMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        self.factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    func counter(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+    }
+
+    func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
+        CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+    }
+
+    func walletPosts(_ result: PostResult) {
+        let outcome = switch result {
+        case .created: "created"
+        case .replayed: "replayed"
+        case .idempotencyConflict: "idempotency_conflict"
+        case .unknownAccount: "unknown_account"
+        case .insufficientFunds: "insufficient_funds"
+        case .overflow: "overflow"
+        }
+        counter("gateway_wallet_posts_total", [("result", outcome)]).increment()
+    }
+
+    func outboxDelivery(_ outcome: DeliveryOutcome) {
+        let label = switch outcome {
+        case .delivered: "delivered"
+        case .transient: "transient_failure"
+        case .permanent: "parked"
+        }
+        counter("gateway_outbox_deliveries_total", [("outcome", label)]).increment()
+    }
+
+    func webhook(outcome: String) {
+        counter("gateway_stripe_webhooks_total", [("outcome", outcome)]).increment()
+    }
+
+    /// Backlog gauges, refreshed when `/metrics` is scraped.
+    func outboxBacklog(_ stats: OutboxStatsSnapshot) {
+        for status in OutboxStatus.allCases {
+            gauge("gateway_outbox_rows", [("status", status.rawValue)]).record(stats.counts[status] ?? 0)
+        }
+        gauge("gateway_outbox_oldest_undelivered_age_seconds").record(Double(stats.oldestUndeliveredAgeMillis ?? 0) / 1000)
+    }
+}
+
+/// What the backlog gauges show; the store's `OutboxStats` converts into it.
+struct OutboxStatsSnapshot {
+    var counts: [OutboxStatus: Int]
+    var oldestUndeliveredAgeMillis: Int64?
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import GatewayApp
+import GatewayCore
+
+struct AccountsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accounts",
+        abstract: "Wallet accounts: create, show, history.",
+        subcommands: [Create.self, Show.self, History.self]
+    )
+
+    static func parseID(_ raw: String) throws -> AccountID {
+        do { return try AccountID(raw) } catch {
+            CommandSupport.printError("gateway: \(error.message)")
+            throw Exit.configuration
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account (USD). Repeating is harmless.")
+        @Argument(help: "Account id: 1–64 of A-Z a-z 0-9 _ -") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let id = try AccountsCommand.parseID(id)
+            try await CommandSupport.withGateway { gateway in
+                let (account, created) = try await gateway.wallet.createAccount(id, now: gateway.clock.nowMillis())
+                if output.json { print(OperatorViews.accountJSON(account).canonicalText) }
+                else { print(created ? "created account \(account.id)" : "account \(account.id) already exists") }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an account and its balance.")
+        @Argument var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let id = try AccountsCommand.parseID(id)
+            try await CommandSupport.withGateway { gateway in
+                guard let account = try await gateway.wallet.account(id) else {
+                    CommandSupport.printError("gateway: no account \(id)")
+                    throw Exit.failure
+                }
+                if output.json { print(OperatorViews.accountJSON(account).canonicalText); return }
+                var table = TextTable("ACCOUNT", "CURRENCY", "BALANCE", "CREATED")
+                table.add(account.id.rawValue, Account.currency, "\(account.balance)", Timestamp.rfc3339(millis: account.createdAtMillis))
+                print(table.render())
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "An account's ledger, newest first.")
+        @Argument var id: String
+        @Option(help: "Entries to show (1–1000).") var limit = 50
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let id = try AccountsCommand.parseID(id)
+            guard (1...1000).contains(limit) else {
+                CommandSupport.printError("gateway: --limit must be 1–1000")
+                throw Exit.configuration
+            }
+            try await CommandSupport.withGateway { gateway in
+                guard try await gateway.wallet.account(id) != nil else {
+                    CommandSupport.printError("gateway: no account \(id)")
+                    throw Exit.failure
+                }
+                let entries = try await gateway.wallet.history(id, limit: limit, startingAfter: nil)
+                if output.json { print(JSONValue.array(entries.map(OperatorViews.entryJSON)).canonicalText) }
+                else { print(OperatorViews.historyTable(entries).render()) }
+            }
+        }
+    }
+}
