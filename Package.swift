@@ -53,11 +53,19 @@ let package = Package(
             "GatewayApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "GatewayCore"]),
-        .testTarget(name: "GatewayAppTests", dependencies: [
-            "GatewayApp",
+        // Fixtures, backends, process and HTTP helpers shared by the test targets.
+        .target(name: "GatewayTestSupport", dependencies: [
+            "GatewayApp", "Store", "GatewayCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/GatewayTestSupport"),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "GatewayCore", "GatewayTestSupport"]),
+        .testTarget(name: "GatewayAppTests", dependencies: [
+            "GatewayApp", "GatewayTestSupport", "Store", "GatewayCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ]
 )

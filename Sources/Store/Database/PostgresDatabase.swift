@@ -32,6 +32,9 @@ public final class PostgresDatabase: Database {
             database: url.database, tls: url.tls
         )
         configuration.options.maximumConnections = maximumConnections
+        if let searchPath = url.searchPath {
+            configuration.options.additionalStartupParameters.append(("search_path", searchPath))
+        }
         configuration.options.connectTimeout = connectTimeout
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let database = PostgresDatabase(client: client, displayName: url.redacted, logger: logger)
@@ -141,6 +144,8 @@ public struct PostgresURL: Sendable {
     public let password: String?
     public let database: String?
     public let tls: PostgresClient.Configuration.TLS
+    /// `?search_path=schema`: keeps the gateway's tables in their own schema (tests use one per test).
+    public let searchPath: String?
     /// The URL with the password replaced, safe for logs and `config check`.
     public let redacted: String
 
@@ -157,6 +162,11 @@ public struct PostgresURL: Sendable {
         self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         self.database = path.isEmpty ? nil : path
+        let searchPath = components.queryItems?.first(where: { $0.name == "search_path" })?.value
+        if let searchPath, !searchPath.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            throw .invalidURL("search_path must be a plain schema name")
+        }
+        self.searchPath = searchPath
         let sslmode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer"
         switch sslmode {
         case "disable": self.tls = .disable

@@ -1,0 +1,133 @@
+import GatewayCore
+import GatewayTestSupport
+import Store
+import Testing
+
+/// One suite, run against SQLite and the real PostgreSQL server.
+@Suite("Store conformance")
+struct StoreConformanceTests {
+    @Test("migrations apply from empty, then re-running changes nothing", arguments: TestBackend.available)
+    func migrationsFromEmpty(backend: TestBackend) async throws {
+        let database = try await backend.freshLocation().open(logger: .init(label: "test"))
+        defer { Task { await database.close() } }
+        let migrator = Migrator(database: database)
+        #expect(try await migrator.currentVersion() == 0)
+        let applied = try await migrator.migrate(now: 1)
+        #expect(applied == Migrations.all.map(\.version))
+        #expect(try await migrator.currentVersion() == Migrations.latestVersion)
+        #expect(try await migrator.migrate(now: 2).isEmpty)
+        try await migrator.checkCurrent()
+    }
+
+    @Test("a schema newer than the binary is refused, not crashed on", arguments: TestBackend.available)
+    func newerSchemaRefused(backend: TestBackend) async throws {
+        let database = try await backend.openMigrated()
+        defer { Task { await database.close() } }
+        try await database.transaction { db in
+            try await db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', 0)")
+        }
+        await #expect(throws: StoreError.schemaTooNew(database: 999, binary: Migrations.latestVersion)) {
+            try await Migrator(database: database).migrate(now: 0)
+        }
+        await #expect(throws: StoreError.self) { try await Migrator(database: database).checkCurrent() }
+    }
+
+    @Test("concurrent migrators apply each version once", arguments: TestBackend.available)
+    func concurrentMigrators(backend: TestBackend) async throws {
+        let location = try await backend.freshLocation()
+        let databases = try await [location.open(logger: .init(label: "a")), location.open(logger: .init(label: "b"))]
+        let results = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for database in databases { group.addTask { try await Migrator(database: database).migrate(now: 0) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.flatMap { $0 }.sorted() == Migrations.all.map(\.version))
+        for database in databases { await database.close() }
+    }
+
+    @Test("a unique key refuses a second row", arguments: TestBackend.available)
+    func uniqueConflict(backend: TestBackend) async throws {
+        let database = try await backend.openMigrated()
+        defer { Task { await database.close() } }
+        let insert = "INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ('a1', 'USD', 0, 0)"
+        try await database.transaction { db in try await db.query(insert) }
+        await #expect(throws: StoreError.self) {
+            try await database.transaction { db in try await db.query(insert) }
+        }
+        do {
+            try await database.transaction { db in try await db.query(insert) }
+        } catch let error as StoreError {
+            guard case .uniqueViolation = error else {
+                Issue.record("expected uniqueViolation, got \(error)")
+                return
+            }
+        }
+        // The outbox's idempotency key: a second enqueue of one fact is a no-op.
+        let request = try OutboxRequest(
+            key: IdempotencyKey("stripe:pi_1"), account: AccountID("a1"), direction: .credit,
+            amount: PositiveCents(100), kind: .cardTopup, reference: "pi_1", description: "test"
+        )
+        let first = try await database.transaction { db in try await OutboxStore.enqueue(request, now: 0, db) }
+        let second = try await database.transaction { db in try await OutboxStore.enqueue(request, now: 0, db) }
+        #expect(first && !second)
+    }
+
+    @Test("a failed transaction leaves nothing behind", arguments: TestBackend.available)
+    func rollback(backend: TestBackend) async throws {
+        let database = try await backend.openMigrated()
+        defer { Task { await database.close() } }
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await database.transaction { db in
+                try await db.query("INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ('r1', 'USD', 0, 0)")
+                throw Boom()
+            }
+        }
+        let count = try await database.transaction { db in
+            try await db.queryOne("SELECT COUNT(*) AS n FROM accounts")?.int("n")
+        }
+        #expect(count == 0)
+    }
+
+    @Test("concurrent writers never lose an update", arguments: TestBackend.available)
+    func concurrentWriters(backend: TestBackend) async throws {
+        let database = try await backend.openMigrated()
+        defer { Task { await database.close() } }
+        try await database.transaction { db in
+            try await db.query("INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ('c1', 'USD', 0, 0)")
+        }
+        let writers = 100
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<writers {
+                group.addTask {
+                    try await database.transaction { db in
+                        // Read-modify-write: only correct if transactions really exclude each other.
+                        let row = try await db.queryOne("SELECT balance_cents FROM accounts WHERE id = 'c1' \(db.dialect.forUpdate)")
+                        let balance = try row?.int("balance_cents") ?? 0
+                        try await db.query("UPDATE accounts SET balance_cents = $1 WHERE id = 'c1'", [.int(balance + 1)])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let final = try await database.transaction { db in
+            try await db.queryOne("SELECT balance_cents FROM accounts WHERE id = 'c1'")?.int("balance_cents")
+        }
+        #expect(final == Int64(writers))
+    }
+
+    @Test("integers and text round-trip exactly, including wei-sized decimal text", arguments: TestBackend.available)
+    func roundTrip(backend: TestBackend) async throws {
+        let database = try await backend.openMigrated()
+        defer { Task { await database.close() } }
+        let wei = String(UInt128.max)
+        try await database.transaction { db in
+            try await SettingsStore.set("wei", wei, now: Int64.max, db)
+            try await SettingsStore.set("text", "ünïcode ✓ 'quoted' $1", now: 0, db)
+        }
+        let (storedWei, storedText) = try await database.transaction { db in
+            (try await SettingsStore.get("wei", db), try await SettingsStore.get("text", db))
+        }
+        #expect(storedWei == wei)
+        #expect(storedText == "ünïcode ✓ 'quoted' $1")
+    }
+}
