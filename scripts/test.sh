@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: unit, store conformance on SQLite *and* a real PostgreSQL server, HTTP over
+# loopback, real child processes (kill -9, SIGTERM), and the Python oracles.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+
+# A throwaway PostgreSQL on a loopback port, in a directory this run owns.
+pgdir=$(mktemp -d /tmp/gateway-pg.XXXXXX)
+port=${GATEWAY_TEST_PG_PORT:-55439}
+cleanup() { scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"; }
+trap cleanup EXIT
+GATEWAY_TEST_DATABASE_URL=$(scripts/postgres.sh start "$pgdir" "$port")
+export GATEWAY_TEST_DATABASE_URL
+export GATEWAY_PYTHON="$PWD/.venv/bin/python"
+
+swift build --build-tests
+swift test --skip-build
