@@ -26,6 +26,13 @@ let package = Package(
     targets: [
         // Pure domain: money, ids, state machines, store protocol. Depends on nothing.
         .target(name: "GatewayCore"),
+        // Debian's libsecp256k1-dev (0.2.0), found through pkg-config.
+        .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        // Keccak-256, BIP32 public derivation, EIP-55 addresses; later the JSON-RPC client.
+        .target(name: "Ethereum", dependencies: [
+            "CSecp256k1",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // SQLite and PostgreSQL behind one SQL interface, plus migrations.
         .target(name: "Store", dependencies: [
             "GatewayCore",
@@ -36,7 +43,7 @@ let package = Package(
         ]),
         // Composition root: config, HTTP, workers, operator logic.
         .target(name: "GatewayApp", dependencies: [
-            "GatewayCore", "Store",
+            "GatewayCore", "Store", "Ethereum",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -50,7 +57,7 @@ let package = Package(
             .product(name: "BigInt", package: "BigInt"),
         ]),
         .executableTarget(name: "gateway", dependencies: [
-            "GatewayApp",
+            "GatewayApp", "Store", "Ethereum", "GatewayCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Fixtures, backends, process and HTTP helpers shared by the test targets.
@@ -63,7 +70,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], path: "Tests/GatewayTestSupport"),
+        // Benchmarks print figures; they never assert timings.
+        .executableTarget(name: "EthBench", dependencies: ["Ethereum"], path: "Sources/EthBench"),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
+        // CSecp256k1 only to mint random test keys; the library never holds secrets.
+        .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "CSecp256k1"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GatewayCore", "GatewayTestSupport"]),
         .testTarget(name: "GatewayAppTests", dependencies: [
             "GatewayApp", "GatewayTestSupport", "Store", "GatewayCore",
@@ -71,5 +82,6 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )

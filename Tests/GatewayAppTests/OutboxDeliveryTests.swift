@@ -59,13 +59,21 @@ struct OutboxDeliveryTests {
         let failing = try await sender.gateway.outbox.list(status: .retrying, limit: 1)[0]
         #expect(failing.state.lastError?.contains("unreachable") == true)
 
-        // Process B: the wallet, on its own store, comes up on that port.
-        let wallet = try await TestGateway.start(backend: backend, environment: [
+        // Process B: the wallet, on its own store (with the account already there, or the
+        // first deliveries would rightly park as unknown-account), comes up on that port.
+        let walletLocation = try await backend.freshLocation()
+        let walletStore = try await backend.open(walletLocation)
+        _ = try await WalletStore(database: walletStore).createAccount(try AccountID("r1"), now: 0)
+        await walletStore.close()
+        let wallet = try await TestGateway.start(backend: backend, location: walletLocation, environment: [
             "GATEWAY_INTERNAL_LISTEN": "127.0.0.1:\(walletPort)", "GATEWAY_INTERNAL_TOKENS": walletToken,
         ], parts: [.internalHTTP])
         defer { Task { await wallet.stop() } }
-        _ = try await wallet.request(.POST, "/v1/accounts", body: #"{"id":"r1"}"#, token: walletToken)
-        #expect(try await TestGateway.eventually { try await wallet.balance("r1") == 200 })
+        let arrived = try await TestGateway.eventually(timeout: .seconds(40)) { try await wallet.balance("r1") == 200 }
+        if !arrived {
+            let rows = try await sender.gateway.outbox.list(status: nil, limit: 100)
+            Issue.record("balance \(String(describing: try await wallet.balance("r1"))); rows: \(rows.map { "\($0.state.status) \($0.state.attempts) \($0.state.lastError ?? "")" })")
+        }
         #expect(try await TestGateway.eventually {
             try await sender.gateway.outbox.list(status: .delivered, limit: 100).count == 20
         })

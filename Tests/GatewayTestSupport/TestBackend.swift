@@ -53,6 +53,13 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvert
         }
     }
 
+    /// Opens a location and migrates it.
+    public func open(_ location: DatabaseLocation) async throws -> any Database {
+        let database = try await location.open(logger: Logger(label: "test"))
+        try await Migrator(database: database).migrate(now: 0)
+        return database
+    }
+
     /// Opens a fresh, migrated database.
     public func openMigrated() async throws -> any Database {
         let database = try await freshLocation().open(logger: Logger(label: "test"))

@@ -18,11 +18,31 @@ public final class Gateway: Sendable {
     public let addresses = BoundAddresses()
     /// Tokens the internal API accepts (configured, or the development token).
     public let internalTokens: [Secret]
+    /// The deposit-address key, when `ETH_XPUB` is set.
+    public let depositKey: DepositKey?
 
     public var wallet: WalletStore { WalletStore(database: database) }
     public var outbox: OutboxStore { OutboxStore(database: database) }
+    public var depositAddresses: DepositAddressStore { DepositAddressStore(database: database) }
 
-    init(config: GatewayConfig, database: any Database, clock: WallClock, logger: Logger, internalTokens: [Secret]) {
+    var depositAddressRoutes: DepositAddressRoutes {
+        DepositAddressRoutes(
+            key: depositKey, chainID: config.ethereum.chainID, addresses: depositAddresses, wallet: wallet, clock: clock
+        )
+    }
+
+    /// The account's deposit address, assigned on first request (operator CLI and API alike).
+    public func depositAddress(for account: AccountID) async throws -> (record: DepositAddressRecord, json: JSONValue) {
+        let routes = depositAddressRoutes
+        let (record, _) = try await routes.assign(account)
+        return (record, routes.json(record))
+    }
+
+    init(
+        config: GatewayConfig, database: any Database, clock: WallClock, logger: Logger, internalTokens: [Secret],
+        depositKey: DepositKey?
+    ) {
+        self.depositKey = depositKey
         self.config = config
         self.database = database
         self.clock = clock
@@ -34,9 +54,13 @@ public final class Gateway: Sendable {
     /// Opens the store and brings its schema up to date.
     /// - Parameter needsTokens: servers need internal tokens; when none are configured a
     ///   development token is created. Operator commands pass false.
+    /// - Parameter checkXpub: false only for `gateway keys set-xpub`, which replaces the key.
     public static func open(
-        config: GatewayConfig, logger: Logger, clock: WallClock = .system, needsTokens: Bool = true
+        config: GatewayConfig, logger: Logger, clock: WallClock = .system, needsTokens: Bool = true,
+        checkXpub: Bool = true
     ) async throws -> Gateway {
+        // Validate everything that needs no I/O before opening anything.
+        let depositKey = try config.ethereum.xpub.map { text throws(ConfigError) in try DepositKey(xpub: text) }
         var tokens = config.internalTokens
         if tokens.isEmpty, needsTokens {
             tokens = [try DevelopmentSecrets.internalToken(dataDirectory: config.dataDirectory, logger: logger)]
@@ -47,11 +71,14 @@ public final class Gateway: Sendable {
             if !applied.isEmpty {
                 logger.info("migrated store", metadata: ["store": "\(database.displayName)", "versions": "\(applied)"])
             }
+            if checkXpub { try await depositKey?.checkAgainstStore(database, now: clock.nowMillis()) }
         } catch {
             await database.close()
             throw error
         }
-        return Gateway(config: config, database: database, clock: clock, logger: logger, internalTokens: tokens)
+        return Gateway(
+            config: config, database: database, clock: clock, logger: logger, internalTokens: tokens, depositKey: depositKey
+        )
     }
 
     public func close() async {
@@ -130,6 +157,7 @@ public final class Gateway: Sendable {
         router.add(middleware: BearerAuthMiddleware(tokens: internalTokens))
         HealthRoutes(database: database, outbox: outbox, metrics: metrics, clock: clock).register(on: router)
         WalletRoutes(wallet: wallet, clock: clock, metrics: metrics).register(on: router)
+        depositAddressRoutes.register(on: router)
         return router
     }
 

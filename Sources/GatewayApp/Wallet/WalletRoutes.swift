@@ -25,7 +25,6 @@ struct WalletRoutes {
     }
 
     private func createAccount(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        var request = request
         let body = try await JSONValue.parse(request.body.collect(upTo: Self.maxBodyBytes).readableBytesView)
         guard let idText = body["id"]?.stringValue else {
             throw APIError(.unprocessableContent, "invalid_account_id", "id is required and must be a string")
@@ -57,7 +56,6 @@ struct WalletRoutes {
         do { key = try IdempotencyKey(keyText) } catch {
             throw APIError(.badRequest, "invalid_idempotency_key", error.message)
         }
-        var request = request
         let body = try await JSONValue.parse(request.body.collect(upTo: Self.maxBodyBytes).readableBytesView)
         let post = try LedgerPost.parse(body: body, account: id, key: key, direction: direction)
         let result = try await wallet.post(post, now: clock.nowMillis())

@@ -130,10 +130,13 @@ public enum Migrations {
     static let depositAddresses = Migration(version: 3, name: "deposit addresses", statements: [
         """
         CREATE TABLE deposit_addresses (
-            account_id TEXT PRIMARY KEY,
-            address_index BIGINT NOT NULL UNIQUE,
+            id {ID},
+            account_id TEXT NOT NULL UNIQUE,
+            key_id TEXT NOT NULL,
+            address_index BIGINT NOT NULL,
             address TEXT NOT NULL UNIQUE,
-            created_at BIGINT NOT NULL
+            created_at BIGINT NOT NULL,
+            UNIQUE (key_id, address_index)
         )
         """,
     ])

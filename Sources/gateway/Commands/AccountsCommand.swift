@@ -6,7 +6,7 @@ struct AccountsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accounts",
         abstract: "Wallet accounts: create, show, history.",
-        subcommands: [Create.self, Show.self, History.self]
+        subcommands: [Create.self, Show.self, History.self, Address.self]
     )
 
     static func parseID(_ raw: String) throws -> AccountID {
@@ -71,6 +71,26 @@ struct AccountsCommand: AsyncParsableCommand {
                 let entries = try await gateway.wallet.history(id, limit: limit, startingAfter: nil)
                 if output.json { print(JSONValue.array(entries.map(OperatorViews.entryJSON)).canonicalText) }
                 else { print(OperatorViews.historyTable(entries).render()) }
+            }
+        }
+    }
+
+    struct Address: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the account's Ethereum deposit address, assigning the next free index on first use."
+        )
+        @Argument var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let id = try AccountsCommand.parseID(id)
+            try await CommandSupport.withGateway { gateway in
+                let (record, json) = try await gateway.depositAddress(for: id)
+                if output.json { print(json.canonicalText); return }
+                var table = TextTable("ACCOUNT", "ADDRESS", "INDEX", "CHAIN", "ASSETS")
+                table.add(id.rawValue, json["address"]?.stringValue ?? record.address, "\(record.index)",
+                          "\(gateway.config.ethereum.chainID)", "ETH, USDT")
+                print(table.render())
             }
         }
     }

@@ -43,12 +43,12 @@ enum CommandSupport {
     }
 
     /// Opens the gateway for the duration of `body` and always closes it.
-    static func withGateway<T>(needsTokens: Bool = false, _ body: (Gateway) async throws -> T) async throws -> T {
+    static func withGateway<T>(needsTokens: Bool = false, checkXpub: Bool = true, _ body: (Gateway) async throws -> T) async throws -> T {
         let (config, _) = try loadConfig()
         let logger = Logger(label: "gateway")
         let gateway: Gateway
         do {
-            gateway = try await Gateway.open(config: config, logger: logger, needsTokens: needsTokens)
+            gateway = try await Gateway.open(config: config, logger: logger, needsTokens: needsTokens, checkXpub: checkXpub)
         } catch let error as ConfigError {
             printError(error.description)
             throw Exit.configuration
@@ -66,6 +66,11 @@ enum CommandSupport {
             if let error = error as? StoreError {
                 printError("gateway: \(error.description)")
                 throw Exit.unreachable
+            }
+            if let error = error as? APIError {
+                // Operator commands share the API's logic; its refusals read the same here.
+                printError("gateway: \(error.message)")
+                throw error.status.code >= 500 ? Exit.configuration : Exit.failure
             }
             throw error
         }

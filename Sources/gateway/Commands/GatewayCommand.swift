@@ -9,7 +9,7 @@ struct GatewayCommand: AsyncParsableCommand {
         discussion: "Configuration comes from config/defaults.env, GATEWAY_ENV_FILE and the environment; see config/README.md.",
         subcommands: [
             RunCommand.self, ServeCommand.self, MigrateCommand.self, ConfigCommand.self,
-            AccountsCommand.self, CreditsCommand.self, WalletCommand.self,
+            AccountsCommand.self, CreditsCommand.self, WalletCommand.self, KeysCommand.self,
         ]
     )
 }

@@ -1,0 +1,762 @@
+#!/usr/bin/env python3
+"""Local Ethereum devnet for the gateway's tests: a real EVM (py-evm via eth-tester) over JSON-RPC.
+
+Blocks are mined only when a test asks (devnet_mine); contracts are compiled from
+devnet/contracts/*.vy at startup; test controls (devnet_*) send deposits of every awkward kind,
+force reorgs and inject node faults. See devnet/README.md for the methods and examples.
+
+    .venv/bin/python devnet/devnet.py --port 8545 [--chain-id 1337] [--max-log-range N]
+
+Prints one JSON line on stdout when ready ({"rpc_url": ..., "usdt": ..., ...}), then serves until
+SIGTERM/SIGINT.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from jsonrpc_http import (  # noqa: E402
+    EXECUTION_REVERTED, INVALID_PARAMS, LIMIT_EXCEEDED, METHOD_NOT_FOUND, SERVER_ERROR,
+    Call, HttpAnswer, JsonRpcApp, RpcError, RpcHttpServer, get_param, hexdata, invalid_params,
+    parse_address, parse_count, parse_data, parse_hash, parse_quantity, qty, serve_until_signalled,
+)
+
+TAGS = ("latest", "earliest", "pending", "safe", "finalized")
+TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+MAX_MINE = 10_000            # blocks per devnet_mine call
+MAX_REORG_DEPTH = 1_000
+MAX_FAULT_SECONDS = 600.0
+CACHE_BLOCKS = 4096          # formatted blocks/receipts kept (keyed by hash: immutable)
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings that tests may change at run time (devnet_configure)
+
+
+@dataclass
+class Settings:
+    max_log_range: int = 0           # 0 = unlimited; else ranges wider than N blocks fail
+    max_log_results: int = 0         # 0 = unlimited; else more than N logs fail (Infura: 10000)
+    log_limit_style: str = "infura"  # which provider's error text: infura | alchemy | geth
+    max_filter_items: int = 1000     # geth --rpc.logquerylimit: addresses / OR-topics per position
+    safe_lag: int = 32               # "safe" = head - safe_lag (about one epoch on mainnet)
+    finalized_lag: int = 64          # "finalized" = head - finalized_lag (about two epochs)
+    shuffle_batches: bool = False    # answer batches in reverse order (clients must match by id)
+
+    FIELDS = {
+        "maxLogRange": ("max_log_range", int), "maxLogResults": ("max_log_results", int),
+        "logLimitStyle": ("log_limit_style", str), "maxFilterItems": ("max_filter_items", int),
+        "safeLag": ("safe_lag", int), "finalizedLag": ("finalized_lag", int),
+        "shuffleBatches": ("shuffle_batches", bool),
+    }
+
+    def update(self, changes: dict) -> None:
+        for key, value in changes.items():
+            if key not in self.FIELDS:
+                raise invalid_params(f"unknown setting {key!r}; known: {sorted(self.FIELDS)}")
+            attr, kind = self.FIELDS[key]
+            if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise invalid_params(f"{key} must be a non-negative integer")
+            if kind is bool and not isinstance(value, bool):
+                raise invalid_params(f"{key} must be true or false")
+            if attr == "log_limit_style" and value not in ("infura", "alchemy", "geth"):
+                raise invalid_params("logLimitStyle must be infura, alchemy or geth")
+            setattr(self, attr, value)
+
+    def to_json(self) -> dict:
+        return {key: getattr(self, attr) for key, (attr, _) in self.FIELDS.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Fault injection
+
+
+@dataclass
+class FaultRule:
+    mode: str                       # error | timeout | stale_head | http
+    remaining: int                  # calls left to affect; -1 = until cleared
+    methods: Optional[frozenset]    # None = every standard (non-devnet_) method
+    code: int = -32603
+    message: str = "devnet injected fault"
+    seconds: float = 30.0
+    status: int = 503
+    frozen_head: int = 0
+
+    def matches(self, method: str) -> bool:
+        return self.remaining != 0 and (self.methods is None or method in self.methods)
+
+    def to_json(self) -> dict:
+        return {"mode": self.mode, "remaining": self.remaining,
+                "methods": sorted(self.methods) if self.methods is not None else None,
+                "code": self.code, "message": self.message, "seconds": self.seconds,
+                "status": self.status, "frozenHead": qty(self.frozen_head)}
+
+
+@dataclass
+class FaultPlan:
+    """What the faults do to one HTTP request, decided before any call runs."""
+
+    per_call: list                   # FaultRule or None for each call
+    delay: float = 0.0
+    http_status: Optional[int] = None
+
+
+class FaultInjector:
+    MODES = ("error", "timeout", "stale_head", "http", "none")
+
+    def __init__(self) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+
+    def add(self, spec: dict, head: int) -> list[dict]:
+        mode = spec.get("mode")
+        if mode not in self.MODES:
+            raise invalid_params(f"mode must be one of {self.MODES}")
+        with self._lock:
+            if mode == "none":
+                self._rules.clear()
+                return []
+            self._rules.append(self._rule_from(spec, mode, head))
+            return [rule.to_json() for rule in self._rules]
+
+    @staticmethod
+    def _rule_from(spec: dict, mode: str, head: int) -> FaultRule:
+        count = spec.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or count < -1 or count == 0:
+            raise invalid_params("count must be a positive integer, or -1 for 'until cleared'")
+        methods = spec.get("methods")
+        if methods is not None and (not isinstance(methods, list) or not all(isinstance(m, str) for m in methods)):
+            raise invalid_params("methods must be a list of method names")
+        if methods and any(m.startswith("devnet_") for m in methods):
+            raise invalid_params("devnet_ control methods cannot be faulted")
+        seconds = spec.get("seconds", 30.0)
+        if not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_FAULT_SECONDS:
+            raise invalid_params(f"seconds must be between 0 and {MAX_FAULT_SECONDS}")
+        frozen = spec.get("head")
+        frozen_head = head if frozen is None else parse_count(frozen, "head", 0, head)
+        return FaultRule(
+            mode=mode, remaining=count, methods=frozenset(methods) if methods else None,
+            code=int(spec.get("code", -32603)), message=str(spec.get("message", "devnet injected fault")),
+            seconds=float(seconds), status=int(spec.get("status", 503)), frozen_head=frozen_head)
+
+    def plan(self, calls: list[Call]) -> FaultPlan:
+        """Consumes one use of the first matching rule per affected call."""
+        plan = FaultPlan(per_call=[None] * len(calls))
+        with self._lock:
+            for i, call in enumerate(calls):
+                if call.error is not None or call.method.startswith("devnet_"):
+                    continue
+                rule = next((r for r in self._rules if r.matches(call.method)), None)
+                if rule is None:
+                    continue
+                if rule.remaining > 0:
+                    rule.remaining -= 1
+                plan.per_call[i] = rule
+                if rule.mode == "timeout":
+                    plan.delay = max(plan.delay, rule.seconds)
+                elif rule.mode == "http":
+                    plan.http_status = rule.status
+            self._rules = [r for r in self._rules if r.remaining != 0]
+        return plan
+
+    def active(self) -> list[dict]:
+        with self._lock:
+            return [rule.to_json() for rule in self._rules]
+
+
+# ---------------------------------------------------------------------------------------------
+# Small bounded cache
+
+
+class LruCache:
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._items: OrderedDict = OrderedDict()
+
+    def get_or_make(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = make()
+        self._items[key] = value
+        if len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+        return value
+
+
+# ---------------------------------------------------------------------------------------------
+# eth_getLogs filters
+
+
+@dataclass
+class LogFilter:
+    block_hash: Optional[bytes] = None
+    from_block: int = 0
+    to_block: int = 0
+    addresses: Optional[set] = None
+    topics: list = field(default_factory=list)   # per position: None (any) or a set of topics
+
+    def matches(self, log: dict) -> bool:
+        if self.addresses is not None and log["address"] not in self.addresses:
+            return False
+        for position, wanted in enumerate(self.topics):
+            if wanted is None:
+                continue
+            if position >= len(log["topics"]) or log["topics"][position] not in wanted:
+                return False
+        return True
+
+
+def parse_filter_addresses(value: Any, limit: int) -> Optional[set]:
+    if value is None:
+        return None
+    values = value if isinstance(value, list) else [value]
+    if len(values) > limit:
+        raise RpcError(SERVER_ERROR, "exceed max addresses or topics per search position")
+    return {hexdata(parse_address(v, "address")) for v in values} or None
+
+
+def parse_filter_topics(value: Any, limit: int) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise invalid_params("topics must be an array")
+    if len(value) > 4:
+        raise invalid_params("exceed max topics")
+    positions = []
+    for entry in value:
+        alternatives = entry if isinstance(entry, list) else [entry]
+        if len(alternatives) > limit:
+            raise RpcError(SERVER_ERROR, "exceed max addresses or topics per search position")
+        # null anywhere in a position (or an empty OR-list) is a wildcard, as in geth.
+        if entry is None or not alternatives or any(a is None for a in alternatives):
+            positions.append(None)
+        else:
+            positions.append({hexdata(parse_hash(a, "topic")) for a in alternatives})
+    return positions
+
+
+def range_limit_error(style: str, first: int, last: int, limit: int) -> RpcError:
+    """The error real providers answer when a getLogs range is too wide (texts verbatim)."""
+    suggested_last = first + limit - 1
+    if style == "alchemy":
+        return RpcError(INVALID_PARAMS,
+                        "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block "
+                        "range and no limit on the response size, or you can request any block range with a "
+                        "cap of 10K logs in the response. Based on your parameters and the response size "
+                        f"limit, this block range should work: [0x{first:x}, 0x{suggested_last:x}]")
+    if style == "geth":
+        return RpcError(SERVER_ERROR, f"exceed maximum block range: {limit}")
+    return RpcError(LIMIT_EXCEEDED,
+                    f"query returned more than 10000 results. Try with this block range [0x{first:X}, 0x{suggested_last:X}].",
+                    {"from": qty(first), "limit": 10000, "to": qty(suggested_last)})
+
+
+def result_limit_error(style: str, limit: int) -> RpcError:
+    if style == "alchemy":
+        return RpcError(INVALID_PARAMS,
+                        "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block "
+                        "range and no limit on the response size, or you can request any block range with a "
+                        f"cap of 10K logs in the response. (devnet limit: {limit} logs)")
+    return RpcError(LIMIT_EXCEEDED, f"query returned more than {limit} results")
+
+
+# ---------------------------------------------------------------------------------------------
+# The devnet
+
+
+@dataclass
+class View:
+    """The chain as one call sees it: `head` is lowered by a stale_head fault."""
+
+    head: int
+
+
+class Devnet(JsonRpcApp):
+    def __init__(self, chain_id: int, settings: Settings):
+        from evm_chain import DevChain  # heavy import (py-evm, vyper): only when a devnet is built
+
+        self.chain = DevChain(chain_id)
+        self.chain.deploy_fixtures()
+        self.settings = settings
+        self.faults = FaultInjector()
+        self._lock = threading.Lock()            # py-evm is not thread-safe
+        self._stopping = threading.Event()       # wakes injected timeouts at shutdown
+        self._blocks = LruCache(CACHE_BLOCKS)
+        self._receipts = LruCache(CACHE_BLOCKS)
+        self.methods: dict[str, Callable[[list, View], Any]] = {
+            name[len("rpc_"):]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
+        }
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    # -----------------------------------------------------------------------------------------
+    # Envelope: faults, one lock per request, optional reversed batches
+
+    def execute(self, calls: list[Call], is_batch: bool) -> HttpAnswer:
+        plan = self.faults.plan(calls)
+        if plan.delay:
+            # The injected fault itself: answer late so the client's timeout fires first.
+            self._stopping.wait(plan.delay)
+        if plan.http_status is not None:
+            return HttpAnswer(plan.http_status, f"devnet injected HTTP {plan.http_status}\n".encode(), "text/plain")
+        with self._lock:
+            answers = [self._answer_with_fault(call, rule) for call, rule in zip(calls, plan.per_call)]
+        if is_batch and self.settings.shuffle_batches:
+            calls, answers = calls[::-1], answers[::-1]
+        return self.render(calls, answers, is_batch)
+
+    def _answer_with_fault(self, call: Call, rule: Optional[FaultRule]) -> bytes:
+        if rule is not None and rule.mode == "error":
+            call = Call(id=call.id, method=call.method, is_notification=call.is_notification,
+                        error=RpcError(rule.code, rule.message))
+        stale = rule is not None and rule.mode == "stale_head"
+        return self.answer(call, View(rule.frozen_head if stale else self._head()))
+
+    def dispatch(self, call: Call, context: View) -> Any:
+        handler = self.methods.get(call.method)
+        if handler is None:
+            raise RpcError(METHOD_NOT_FOUND, f"the method {call.method} does not exist/is not available")
+        return handler(call.params, context)
+
+    # -----------------------------------------------------------------------------------------
+    # Block parameters
+
+    def _head(self) -> int:
+        return self.chain.head().block_number
+
+    def resolve_tag_or_number(self, value: Any, view: View) -> Any:
+        """A block number (possibly above the head), or the string "pending"."""
+        if value == "latest":
+            return view.head
+        if value == "earliest":
+            return 0
+        if value == "pending":
+            return "pending"
+        if value == "safe":
+            return max(0, view.head - self.settings.safe_lag)
+        if value == "finalized":
+            return max(0, view.head - self.settings.finalized_lag)
+        if isinstance(value, str) and value.startswith("0x"):
+            return parse_quantity(value, "block number")
+        raise invalid_params(f"invalid block number or tag {value!r}; tags: {TAGS}")
+
+    def block_for_state(self, value: Any, view: View) -> int:
+        """Block parameter of state queries (number, tag, or an EIP-1898 object) → a mined number."""
+        if isinstance(value, dict):
+            if "blockHash" in value:
+                block = self.chain.block_by_hash(parse_hash(value["blockHash"], "blockHash"))
+                if block is None or block.number > view.head:
+                    raise RpcError(SERVER_ERROR, "header for hash not found")
+                if value.get("requireCanonical") and not self.chain.is_canonical(block):
+                    raise RpcError(SERVER_ERROR, "hash is not currently canonical")
+                return block.number
+            value = value.get("blockNumber")
+        number = self.resolve_tag_or_number(value, view)
+        if number == "pending":
+            return view.head  # pending transactions are not applied before mining: same state
+        if number > view.head:
+            raise RpcError(SERVER_ERROR, "header not found")
+        return number
+
+    def visible_block(self, number: int, view: View) -> Optional[Any]:
+        return self.chain.block_by_number(number) if number <= view.head else None
+
+    def visible_block_by_hash(self, block_hash: bytes, view: View) -> Optional[Any]:
+        block = self.chain.block_by_hash(block_hash)
+        return block if block is not None and block.number <= view.head else None
+
+    # -----------------------------------------------------------------------------------------
+    # Cached formatting (formatted objects are keyed by block hash, so reorgs cannot stale them)
+
+    def formatted_block(self, block: Any, full: bool) -> dict:
+        from rpc_format import format_block
+
+        return self._blocks.get_or_make((block.hash, full), lambda: format_block(block, full))
+
+    def formatted_receipts(self, block: Any) -> list[dict]:
+        from rpc_format import format_receipts
+
+        return self._receipts.get_or_make(block.hash, lambda: format_receipts(block, self.chain.receipts(block)))
+
+    # -----------------------------------------------------------------------------------------
+    # Standard methods
+
+    def rpc_web3_clientVersion(self, params: list, view: View) -> str:
+        return "gateway-devnet/py-evm"
+
+    def rpc_eth_chainId(self, params: list, view: View) -> str:
+        return qty(self.chain.chain_id)
+
+    def rpc_net_version(self, params: list, view: View) -> str:
+        return str(self.chain.chain_id)
+
+    def rpc_eth_syncing(self, params: list, view: View) -> bool:
+        return False
+
+    def rpc_eth_blockNumber(self, params: list, view: View) -> str:
+        return qty(view.head)
+
+    def rpc_eth_getBlockByNumber(self, params: list, view: View) -> Optional[dict]:
+        number = self.resolve_tag_or_number(get_param(params, 0, "block"), view)
+        full = self._parse_bool(get_param(params, 1, "hydrated"), "hydrated")
+        if number == "pending":
+            return self._pending_block(full, view)
+        block = self.visible_block(number, view)
+        return None if block is None else self.formatted_block(block, full)
+
+    def _pending_block(self, full: bool, view: View) -> Optional[dict]:
+        from rpc_format import format_pending_block
+
+        if view.head != self._head():
+            return None  # a lagging node has no idea of the pending block
+        return format_pending_block(self.chain.pending_block(), self.chain.head(),
+                                    self.chain.pending_transactions(), full)
+
+    def rpc_eth_getBlockByHash(self, params: list, view: View) -> Optional[dict]:
+        block = self.visible_block_by_hash(parse_hash(get_param(params, 0, "block hash"), "block hash"), view)
+        full = self._parse_bool(get_param(params, 1, "hydrated"), "hydrated")
+        return None if block is None else self.formatted_block(block, full)
+
+    def rpc_eth_getTransactionByHash(self, params: list, view: View) -> Optional[dict]:
+        from rpc_format import format_transaction
+
+        tx_hash = parse_hash(get_param(params, 0, "transaction hash"), "transaction hash")
+        pending = self.chain.pending_transaction(tx_hash)
+        if pending is not None:
+            return format_transaction(pending)
+        found = self.chain.find_transaction(tx_hash)
+        if found is None or found[0].number > view.head:
+            return None
+        block, index = found
+        return self.formatted_block(block, True)["transactions"][index]
+
+    def rpc_eth_getTransactionReceipt(self, params: list, view: View) -> Optional[dict]:
+        tx_hash = parse_hash(get_param(params, 0, "transaction hash"), "transaction hash")
+        found = self.chain.find_transaction(tx_hash)
+        if found is None or found[0].number > view.head:
+            return None  # pending or unknown: no receipt yet
+        block, index = found
+        return self.formatted_receipts(block)[index]
+
+    def rpc_eth_getBlockReceipts(self, params: list, view: View) -> Optional[list]:
+        value = get_param(params, 0, "block")
+        if isinstance(value, dict):
+            value = value.get("blockHash") or value.get("blockNumber")
+        if isinstance(value, str) and len(value) == 66:
+            block = self.visible_block_by_hash(parse_hash(value, "block hash"), view)
+        else:
+            number = self.resolve_tag_or_number(value, view)
+            block = None if number == "pending" else self.visible_block(number, view)
+        return None if block is None else self.formatted_receipts(block)
+
+    def rpc_eth_getLogs(self, params: list, view: View) -> list:
+        spec = get_param(params, 0, "filter")
+        if not isinstance(spec, dict):
+            raise invalid_params("filter must be an object")
+        log_filter = self._parse_log_filter(spec, view)
+        if log_filter.block_hash is not None:
+            block = self.visible_block_by_hash(log_filter.block_hash, view)
+            if block is None:
+                raise RpcError(SERVER_ERROR, "unknown block")
+            blocks = [block]
+        else:
+            blocks = self._blocks_in_range(log_filter, view)
+        logs = [log for block in blocks for receipt in self.formatted_receipts(block)
+                for log in receipt["logs"] if log_filter.matches(log)]
+        limit = self.settings.max_log_results
+        if limit and len(logs) > limit:
+            raise result_limit_error(self.settings.log_limit_style, limit)
+        return logs
+
+    def _parse_log_filter(self, spec: dict, view: View) -> LogFilter:
+        limit = self.settings.max_filter_items
+        log_filter = LogFilter(addresses=parse_filter_addresses(spec.get("address"), limit),
+                               topics=parse_filter_topics(spec.get("topics"), limit))
+        if spec.get("blockHash") is not None:
+            if spec.get("fromBlock") is not None or spec.get("toBlock") is not None:
+                raise invalid_params("cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other")
+            log_filter.block_hash = parse_hash(spec["blockHash"], "blockHash")
+            return log_filter
+        bounds = []
+        for key in ("fromBlock", "toBlock"):
+            value = spec.get(key) or "latest"
+            if value == "pending":
+                raise invalid_params("pending logs are not supported")
+            bounds.append(self.resolve_tag_or_number(value, view))
+        log_filter.from_block, log_filter.to_block = bounds
+        return log_filter
+
+    def _blocks_in_range(self, log_filter: LogFilter, view: View) -> list:
+        first, last = log_filter.from_block, min(log_filter.to_block, view.head)  # clamp to head
+        if log_filter.from_block > log_filter.to_block:
+            raise RpcError(SERVER_ERROR, "invalid block range params")
+        limit = self.settings.max_log_range
+        if limit and log_filter.to_block - first + 1 > limit:
+            raise range_limit_error(self.settings.log_limit_style, first, log_filter.to_block, limit)
+        return [self.chain.block_by_number(n) for n in range(first, last + 1)]
+
+    def rpc_eth_getBalance(self, params: list, view: View) -> str:
+        address = parse_address(get_param(params, 0, "address"))
+        number = self.block_for_state(get_param(params, 1, "block", required=False, default="latest"), view)
+        return qty(self.chain.state_at(number).get_balance(address))
+
+    def rpc_eth_getTransactionCount(self, params: list, view: View) -> str:
+        address = parse_address(get_param(params, 0, "address"))
+        block = get_param(params, 1, "block", required=False, default="latest")
+        if block == "pending":
+            return qty(self.chain.next_nonce(address))
+        return qty(self.chain.state_at(self.block_for_state(block, view)).get_nonce(address))
+
+    def rpc_eth_getCode(self, params: list, view: View) -> str:
+        address = parse_address(get_param(params, 0, "address"))
+        number = self.block_for_state(get_param(params, 1, "block", required=False, default="latest"), view)
+        return hexdata(self.chain.state_at(number).get_code(address))
+
+    def rpc_eth_call(self, params: list, view: View) -> str:
+        from evm_chain import CallFailed
+
+        tx = get_param(params, 0, "transaction")
+        if not isinstance(tx, dict) or "to" not in tx:
+            raise invalid_params("transaction must be an object with a 'to' address")
+        number = self.block_for_state(get_param(params, 1, "block", required=False, default="latest"), view)
+        sender = parse_address(tx["from"], "from") if tx.get("from") else b"\x00" * 20
+        data = parse_data(tx.get("input") or tx.get("data") or "0x", "input")
+        value = parse_quantity(tx["value"], "value") if tx.get("value") else 0
+        gas = parse_quantity(tx["gas"], "gas") if tx.get("gas") else None
+        try:
+            return hexdata(self.chain.call(sender, parse_address(tx["to"], "to"), data, value, gas, number))
+        except CallFailed as failure:
+            if failure.revert_data is None:
+                raise RpcError(SERVER_ERROR, str(failure))
+            raise RpcError(EXECUTION_REVERTED, str(failure), hexdata(failure.revert_data))
+
+    @staticmethod
+    def _parse_bool(value: Any, name: str) -> bool:
+        if not isinstance(value, bool):
+            raise invalid_params(f"invalid {name}: expected true or false")
+        return value
+
+    # -----------------------------------------------------------------------------------------
+    # Test controls
+
+    def _amount(self, params: list, index: int, name: str) -> int:
+        value = get_param(params, index, name)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        return parse_quantity(value, name)
+
+    def _token(self, params: list, index: int) -> bytes:
+        name = get_param(params, index, "token", required=False, default="usdt")
+        if name not in ("usdt", "lookalike"):
+            raise invalid_params("token must be 'usdt' or 'lookalike'")
+        return self.chain.contracts[name].address
+
+    def _sender(self, options: Any):
+        """Options object {"from": address, "type": "0x0"|"0x2"} → (key, legacy)."""
+        if options is None:
+            return self.chain.funder, False
+        if not isinstance(options, dict):
+            raise invalid_params("options must be an object")
+        key = self.chain.funder
+        if options.get("from") is not None:
+            key = self.chain.key_for(parse_address(options["from"], "from"))
+            if key is None:
+                raise invalid_params("from must be one of devnet_accounts")
+        tx_type = options.get("type", "0x2")
+        if tx_type not in ("0x0", "0x2"):
+            raise invalid_params("type must be 0x0 (legacy) or 0x2 (EIP-1559)")
+        return key, tx_type == "0x0"
+
+    def rpc_devnet_mine(self, params: list, view: View) -> str:
+        count = parse_count(get_param(params, 0, "count", required=False), "count", 1, MAX_MINE)
+        if count:
+            self.chain.mine(count)
+        return qty(self._head())
+
+    def rpc_devnet_sendEth(self, params: list, view: View) -> str:
+        from evm_chain import GAS_ETH
+
+        to = parse_address(get_param(params, 0, "to"), "to")
+        key, legacy = self._sender(get_param(params, 2, "options", required=False))
+        return hexdata(self.chain.submit(key, to, self._amount(params, 1, "wei"), b"", GAS_ETH, legacy))
+
+    def rpc_devnet_sendToken(self, params: list, view: View) -> str:
+        from evm_chain import GAS_TOKEN, encode_call
+
+        to = parse_address(get_param(params, 0, "to"), "to")
+        units = self._amount(params, 1, "units")
+        key, legacy = self._sender(get_param(params, 3, "options", required=False))
+        data = encode_call("transfer(address,uint256)", ["address", "uint256"], [to, units])
+        return hexdata(self.chain.submit(key, self._token(params, 2), 0, data, GAS_TOKEN, legacy))
+
+    def rpc_devnet_sendTokenTwice(self, params: list, view: View) -> str:
+        from evm_chain import GAS_CONTRACT_CALL, encode_call
+
+        to = parse_address(get_param(params, 0, "to"), "to")
+        first, second = self._amount(params, 1, "units1"), self._amount(params, 2, "units2")
+        token = self._token(params, 3)
+        data = encode_call("transferTwice(address,address,uint256,uint256)",
+                           ["address", "address", "uint256", "uint256"], [token, to, first, second])
+        return hexdata(self.chain.submit(self.chain.funder, self.chain.contracts["batch"].address, 0,
+                                         data, GAS_CONTRACT_CALL))
+
+    def rpc_devnet_contractSendEth(self, params: list, view: View) -> str:
+        from evm_chain import GAS_CONTRACT_CALL, encode_call
+
+        to = parse_address(get_param(params, 0, "to"), "to")
+        data = encode_call("forward(address)", ["address"], [to])
+        return hexdata(self.chain.submit(self.chain.funder, self.chain.contracts["forwarder"].address,
+                                         self._amount(params, 1, "wei"), data, GAS_CONTRACT_CALL))
+
+    def rpc_devnet_failingEthTransfer(self, params: list, view: View) -> str:
+        to = parse_address(get_param(params, 0, "to"), "to")
+        wei = self._amount(params, 1, "wei")
+        if to == self.chain.contracts["rejector"].address:
+            from evm_chain import GAS_CONTRACT_CALL
+
+            return hexdata(self.chain.submit(self.chain.funder, to, wei, b"", GAS_CONTRACT_CALL))
+        if self.chain.pending_state().get_code(to):
+            raise invalid_params("to already has code; use an address without code, or the rejector contract")
+        return hexdata(self.chain.submit_rejected_eth(self.chain.funder, to, wei))
+
+    def rpc_devnet_failingTokenTransfer(self, params: list, view: View) -> str:
+        """transfer(to, units) from the token-less account: reverts, status 0, no Transfer log."""
+        from evm_chain import GAS_TOKEN, encode_call
+
+        to = parse_address(get_param(params, 0, "to"), "to")
+        units = self._amount(params, 1, "units")
+        token = self._token(params, 2)
+        empty = self.chain.keys[-1]
+        balance_call = encode_call("balanceOf(address)", ["address"], [self.chain.account_address(empty)])
+        balance = int.from_bytes(self.chain.call(b"\x00" * 20, token, balance_call, 0, None, self._head()), "big")
+        if units <= balance:
+            raise invalid_params(f"units must exceed the sender's token balance ({balance}) to fail")
+        data = encode_call("transfer(address,uint256)", ["address", "uint256"], [to, units])
+        return hexdata(self.chain.submit(empty, token, 0, data, GAS_TOKEN))
+
+    def rpc_devnet_snapshot(self, params: list, view: View) -> str:
+        return qty(self.chain.snapshot())
+
+    def rpc_devnet_revert(self, params: list, view: View) -> bool:
+        snapshot_id = get_param(params, 0, "snapshot id")
+        return self.chain.revert(parse_count(snapshot_id, "snapshot id", 0, 2**31))
+
+    def rpc_devnet_reorg(self, params: list, view: View) -> dict:
+        depth = parse_count(get_param(params, 0, "depth"), "depth", 1, MAX_REORG_DEPTH)
+        hashes = get_param(params, 1, "replacementTxs", required=False, default=None) or []
+        if not isinstance(hashes, list):
+            raise invalid_params("replacementTxs must be an array of transaction hashes")
+        old_head = self.chain.head()
+        try:
+            result = self.chain.reorg(depth, [parse_hash(h, "transaction hash") for h in hashes])
+        except ValueError as err:
+            raise invalid_params(str(err))
+        new_head = self.chain.head()
+        new_by_number = dict(result.new_blocks)
+        return {
+            "oldHead": {"number": qty(old_head.block_number), "hash": hexdata(old_head.hash)},
+            "newHead": {"number": qty(new_head.block_number), "hash": hexdata(new_head.hash)},
+            "forkBlock": {"number": qty(result.fork_number), "hash": hexdata(result.fork_hash)},
+            "replaced": [{"number": qty(n), "oldHash": hexdata(h), "newHash": hexdata(new_by_number[n])}
+                         for n, h in result.old_blocks],
+            "orphanedTxs": [hexdata(h) for h in result.orphaned],
+            "reincludedTxs": [hexdata(h) for h in result.reincluded],
+            "droppedTxs": [hexdata(h) for h in result.dropped],
+        }
+
+    def rpc_devnet_fault(self, params: list, view: View) -> list:
+        spec = get_param(params, 0, "fault")
+        if not isinstance(spec, dict):
+            raise invalid_params('expected an object, e.g. {"mode": "error", "count": 1}')
+        return self.faults.add(spec, self._head())
+
+    def rpc_devnet_faults(self, params: list, view: View) -> list:
+        return self.faults.active()
+
+    def rpc_devnet_configure(self, params: list, view: View) -> dict:
+        changes = get_param(params, 0, "settings", required=False, default={})
+        if not isinstance(changes, dict):
+            raise invalid_params("settings must be an object")
+        self.settings.update(changes)
+        return self.settings.to_json()
+
+    def rpc_devnet_accounts(self, params: list, view: View) -> list:
+        state = self.chain.pending_state()
+        roles = {0: "funder", len(self.chain.keys) - 1: "token-less (devnet_failingTokenTransfer)"}
+        return [{"address": hexdata(self.chain.account_address(key)),
+                 "privateKey": "0x" + key.to_bytes().hex(),
+                 "balance": qty(state.get_balance(self.chain.account_address(key))),
+                 "role": roles.get(i, "spare")}
+                for i, key in enumerate(self.chain.keys)]
+
+    def rpc_devnet_info(self, params: list, view: View) -> dict:
+        return self.info()
+
+    def info(self) -> dict:
+        contracts = self.chain.contracts
+        return {
+            "chain_id": self.chain.chain_id,
+            "usdt": hexdata(contracts["usdt"].address),
+            "lookalike": hexdata(contracts["lookalike"].address),
+            "batch_transfer": hexdata(contracts["batch"].address),
+            "forwarder": hexdata(contracts["forwarder"].address),
+            "rejector": hexdata(contracts["rejector"].address),
+            "funder": hexdata(self.chain.account_address(self.chain.funder)),
+            "accounts": [hexdata(self.chain.account_address(k)) for k in self.chain.keys],
+            "head": self._head(),
+            "transfer_topic": TRANSFER_TOPIC,
+            "settings": self.settings.to_json(),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8545, help="TCP port on 127.0.0.1; 0 picks a free one")
+    parser.add_argument("--chain-id", type=int, default=1337, help="chain id (1337 default; 1 = mainnet's)")
+    parser.add_argument("--max-log-range", type=int, default=0, help="eth_getLogs: max blocks per query (0 = no limit)")
+    parser.add_argument("--max-log-results", type=int, default=0, help="eth_getLogs: max logs per answer (0 = no limit)")
+    parser.add_argument("--log-limit-style", choices=("infura", "alchemy", "geth"), default="infura",
+                        help="whose error text the getLogs limits answer with")
+    parser.add_argument("--safe-lag", type=int, default=32, help='"safe" tag = head minus this many blocks')
+    parser.add_argument("--finalized-lag", type=int, default=64, help='"finalized" tag = head minus this many blocks')
+    parser.add_argument("--shuffle-batches", action="store_true", help="answer batches in reverse order")
+    parser.add_argument("--verbose", action="store_true", help="log every HTTP request on stderr")
+    args = parser.parse_args(argv)
+    if args.chain_id <= 0:
+        parser.error("--chain-id must be positive")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    started = time.monotonic()
+    args = parse_args(argv)
+    settings = Settings(max_log_range=args.max_log_range, max_log_results=args.max_log_results,
+                        log_limit_style=args.log_limit_style, safe_lag=args.safe_lag,
+                        finalized_lag=args.finalized_lag, shuffle_batches=args.shuffle_batches)
+    devnet = Devnet(args.chain_id, settings)
+    server = RpcHttpServer("127.0.0.1", args.port, devnet, verbose=args.verbose)
+    ready = {"rpc_url": server.url, **devnet.info(), "pid": os.getpid(),
+             "startup_seconds": round(time.monotonic() - started, 2)}
+    print(json.dumps(ready), flush=True)
+    serve_until_signalled(server, on_stop=devnet.stop)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

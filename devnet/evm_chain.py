@@ -1,0 +1,413 @@
+"""A real EVM chain (py-evm, set up by eth-tester's PyEVMBackend) that mines only on demand.
+
+eth-tester's own "auto-mine off" mode keeps one pending transaction per sender (a second one with
+the next nonce fails its dry run), so this module keeps its own mempool of signed transactions
+and applies them to the pending block only when asked to mine. Everything else (genesis,
+funded accounts, block production, snapshots) is eth-tester's and py-evm's.
+
+Not thread-safe: the server serialises every call behind one lock.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import eth_abi
+import vyper
+from eth._utils.address import generate_contract_address
+from eth_keys.datatypes import PrivateKey
+from eth.exceptions import Revert
+from eth.vm.spoof import SpoofTransaction
+from eth_tester.backends.pyevm.main import PyEVMBackend
+from eth_utils import ValidationError, keccak
+
+CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
+DELEGATION_PREFIX = b"\xef\x01\x00"   # EIP-7702 delegation designator: 0xef0100 || address
+PRIORITY_FEE = 10**9                  # 1 gwei tip on every devnet transaction
+MAX_UINT256 = 2**256 - 1
+
+# Fixed gas limits: generous, so a transaction fails only where a test wants it to.
+GAS_ETH = 21_000
+GAS_TOKEN = 100_000
+GAS_CONTRACT_CALL = 200_000
+GAS_DEPLOY = 3_000_000
+
+
+def selector(signature: str) -> bytes:
+    return keccak(text=signature)[:4]
+
+
+def encode_call(signature: str, types: list[str], args: list[Any]) -> bytes:
+    return selector(signature) + eth_abi.encode(types, args)
+
+
+@dataclass
+class Contract:
+    name: str
+    address: bytes
+    abi: list
+
+
+@dataclass
+class MinedBlock:
+    number: int
+    hash: bytes
+    included: list[bytes]
+    dropped: list[bytes]
+
+
+@dataclass
+class Snapshot:
+    head_hash: bytes
+    mempool: list
+    rejecting: dict
+
+
+@dataclass
+class ReorgResult:
+    fork_number: int
+    fork_hash: bytes
+    old_blocks: list[tuple[int, bytes]]
+    new_blocks: list[tuple[int, bytes]]
+    orphaned: list[bytes]
+    reincluded: list[bytes]
+    dropped: list[bytes] = field(default_factory=list)
+
+
+class CallFailed(Exception):
+    """An eth_call that reverted (revert_data set) or could not run (revert_data None)."""
+
+    def __init__(self, message: str, revert_data: Optional[bytes]):
+        super().__init__(message)
+        self.revert_data = revert_data
+
+
+ERROR_STRING_SELECTOR = selector("Error(string)")
+
+
+def _revert_reason(data: Optional[bytes]) -> str:
+    """'execution reverted: <reason>' as geth words it, decoding Error(string) when present."""
+    if data and data[:4] == ERROR_STRING_SELECTOR:
+        try:
+            return "execution reverted: " + eth_abi.decode(["string"], data[4:])[0]
+        except Exception:
+            pass
+    return "execution reverted"
+
+
+def compile_contract(name: str) -> tuple[bytes, list]:
+    """Compiles contracts/<name>.vy from source with the vyper package (no downloaded binary)."""
+    source = (CONTRACTS_DIR / f"{name}.vy").read_text()
+    output = vyper.compile_code(source, output_formats=["bytecode", "abi"])
+    return bytes.fromhex(output["bytecode"][2:]), output["abi"]
+
+
+class DevChain:
+    def __init__(self, chain_id: int):
+        self.backend = PyEVMBackend()
+        # setup_tester_chain() builds a fresh chain class per backend, so changing the class
+        # attribute affects this chain only. It must happen before any transaction is signed.
+        type(self.backend.chain).chain_id = chain_id
+        self.chain_id = chain_id
+        self.keys: tuple[PrivateKey, ...] = tuple(self.backend.account_keys)
+        self.funder = self.keys[0]
+        self.contracts: dict[str, Contract] = {}
+        self._mempool: list[Any] = []
+        # Failing-ETH transactions: tx hash -> the address that must reject ETH in its block.
+        self._rejecting: dict[bytes, bytes] = {}
+        self._ever_delegated: set[bytes] = set()
+        self._snapshots: dict[int, Snapshot] = {}
+        self._snapshot_ids = itertools.count(1)
+
+    @property
+    def chain(self) -> Any:
+        return self.backend.chain  # replaced by eth-tester when reverting to genesis
+
+    # -----------------------------------------------------------------------------------------
+    # Setup
+
+    def deploy_fixtures(self) -> None:
+        """Compiles and deploys the test contracts in one block (block 1).
+
+        Addresses are deterministic (funder nonces 0..4), so they are the same on every run.
+        """
+        token_code, token_abi = compile_contract("Token")
+        supply = 10**9 * 10**6  # one billion tokens, 6 decimals
+        for name in ("usdt", "lookalike"):
+            ctor = eth_abi.encode(["string", "string", "uint8", "uint256"], ["Tether USD", "USDT", 6, supply])
+            self._deploy(name, token_code + ctor, token_abi)
+        for name, source in (("batch", "BatchTransfer"), ("forwarder", "Forwarder"), ("rejector", "Rejector")):
+            code, abi = compile_contract(source)
+            self._deploy(name, code, abi)
+        for token in ("usdt", "lookalike"):
+            approve = encode_call("approve(address,uint256)", ["address", "uint256"],
+                                  [self.contracts["batch"].address, MAX_UINT256])
+            self.submit(self.funder, self.contracts[token].address, 0, approve, GAS_TOKEN)
+        mined = self.mine(1)[0]
+        failed = [h for h in mined.included if self.receipt_status(h) != 1]
+        if failed or len(mined.included) != 7:
+            raise RuntimeError(f"fixture deployment failed: {[h.hex() for h in failed]}")
+
+    def _deploy(self, name: str, init_code: bytes, abi: list) -> None:
+        sender = self.funder.public_key.to_canonical_address()
+        address = generate_contract_address(sender, self.next_nonce(sender))
+        self.submit(self.funder, b"", 0, init_code, GAS_DEPLOY)
+        self.contracts[name] = Contract(name, address, abi)
+
+    # -----------------------------------------------------------------------------------------
+    # Reading
+
+    def head(self) -> Any:
+        return self.chain.get_canonical_head()
+
+    def block_by_number(self, number: int) -> Optional[Any]:
+        if number < 0 or number > self.head().block_number:
+            return None
+        return self.chain.get_canonical_block_by_number(number)
+
+    def block_by_hash(self, block_hash: bytes) -> Optional[Any]:
+        """Any stored block, canonical or not (nodes keep reorged-out blocks for a while)."""
+        try:
+            return self.chain.get_block_by_hash(block_hash)
+        except Exception:  # py-evm raises HeaderNotFound / BlockNotFound
+            return None
+
+    def is_canonical(self, block: Any) -> bool:
+        canonical = self.block_by_number(block.number)
+        return canonical is not None and canonical.hash == block.hash
+
+    def receipts(self, block: Any) -> tuple:
+        return block.get_receipts(self.chain.chaindb)
+
+    def pending_block(self) -> Any:
+        """py-evm's pending block: the header of the next block (queued txs are not applied yet)."""
+        return self.chain.get_block()
+
+    def pending_transactions(self) -> list:
+        return list(self._mempool)
+
+    def pending_transaction(self, tx_hash: bytes) -> Optional[Any]:
+        return next((tx for tx in self._mempool if tx.hash == tx_hash), None)
+
+    def find_transaction(self, tx_hash: bytes) -> Optional[tuple[Any, int]]:
+        """(canonical block, index) of a mined transaction, or None.
+
+        py-evm's hash index is not rewritten when a reorg drops a transaction, so the answer is
+        checked against the canonical block at that height.
+        """
+        try:
+            number, index = self.chain.chaindb.get_transaction_index(tx_hash)
+        except Exception:  # TransactionNotFound
+            return None
+        block = self.block_by_number(number)
+        if block is None or index >= len(block.transactions) or block.transactions[index].hash != tx_hash:
+            return None
+        return block, index
+
+    def receipt_status(self, tx_hash: bytes) -> Optional[int]:
+        found = self.find_transaction(tx_hash)
+        if found is None:
+            return None
+        block, index = found
+        return 1 if self.receipts(block)[index].state_root == b"\x01" else 0
+
+    def state_at(self, number: int) -> Any:
+        """The post-state of canonical block `number`."""
+        return self.chain.get_vm(at_header=self.block_by_number(number).header).state
+
+    def pending_state(self) -> Any:
+        return self.chain.get_vm().state
+
+    def call(self, sender: bytes, to: bytes, data: bytes, value: int, gas: Optional[int], number: int) -> bytes:
+        """eth_call on the post-state of block `number`. Raises CallFailed.
+
+        Like geth, the call is not charged for gas: the sender is credited the gas cost inside a
+        state snapshot that is thrown away, so a call "from" an empty address works.
+        """
+        vm = self.chain.get_vm(at_header=self.block_by_number(number).header)
+        state = vm.state
+        gas = gas if gas is not None else vm.get_header().gas_limit
+        base_fee = state.execution_context.base_fee_per_gas
+        unsigned = vm.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
+            chain_id=self.chain_id, nonce=state.get_nonce(sender), max_priority_fee_per_gas=0,
+            max_fee_per_gas=base_fee, gas=gas, to=to, value=value, data=data, access_list=())
+        snapshot = state.snapshot()
+        try:
+            state.set_balance(sender, state.get_balance(sender) + gas * base_fee)
+            computation = state.apply_transaction(SpoofTransaction(unsigned, from_=sender))
+        except ValidationError as err:
+            raise CallFailed(str(err), None) from err
+        finally:
+            state.revert(snapshot)
+        if computation.is_error:
+            error = computation.error
+            revert_data = error.args[0] if isinstance(error, Revert) and error.args else None
+            raise CallFailed(_revert_reason(revert_data) if isinstance(error, Revert) else str(error), revert_data)
+        return computation.output
+
+    # -----------------------------------------------------------------------------------------
+    # Sending
+
+    def account_address(self, key: PrivateKey) -> bytes:
+        return key.public_key.to_canonical_address()
+
+    def key_for(self, address: bytes) -> Optional[PrivateKey]:
+        return next((k for k in self.keys if self.account_address(k) == address), None)
+
+    def next_nonce(self, sender: bytes) -> int:
+        """State nonce plus this sender's queued transactions (the mempool is kept gap-free)."""
+        queued = sum(1 for tx in self._mempool if tx.sender == sender)
+        return self.pending_state().get_nonce(sender) + queued
+
+    def submit(self, key: PrivateKey, to: bytes, value: int, data: bytes, gas: int, legacy: bool = False) -> bytes:
+        """Signs a transaction from `key` and queues it until the next mined block."""
+        sender = self.account_address(key)
+        vm = self.chain.get_vm()
+        builder = vm.get_transaction_builder()
+        nonce = self.next_nonce(sender)
+        base_fee = self.chain.header.base_fee_per_gas
+        max_fee = 2 * base_fee + PRIORITY_FEE  # survives six consecutive full blocks
+        if legacy:
+            unsigned = builder.create_unsigned_transaction(
+                nonce=nonce, gas_price=max_fee, gas=gas, to=to, value=value, data=data)
+        else:
+            unsigned = builder.new_unsigned_dynamic_fee_transaction(
+                chain_id=self.chain_id, nonce=nonce, max_priority_fee_per_gas=PRIORITY_FEE,
+                max_fee_per_gas=max_fee, gas=gas, to=to, value=value, data=data, access_list=())
+        signed = unsigned.as_signed_transaction(key, chain_id=self.chain_id)
+        self._mempool.append(signed)
+        return signed.hash
+
+    def submit_rejected_eth(self, key: PrivateKey, to: bytes, value: int) -> bytes:
+        """A top-level ETH transfer to `to` that is mined with status 0.
+
+        A plain transfer to an address without code cannot fail. Since EIP-7702 (Prague) an EOA
+        can carry a delegation designator (0xef0100 || target) and then runs the target's code
+        when called. The devnet does not hold the deposit address's key to sign an
+        authorization, so for the one block that includes this transaction it writes the
+        designator itself (pointing at the Rejector contract), and removes it right after.
+        The chain then shows exactly what mainnet would show for a delegated address that
+        rejects ETH: `to` = the address, value > 0, status 0x0, balance unchanged.
+        """
+        tx_hash = self.submit(key, to, value, b"", GAS_CONTRACT_CALL)
+        self._rejecting[tx_hash] = to
+        return tx_hash
+
+    # -----------------------------------------------------------------------------------------
+    # Mining
+
+    def mine(self, count: int) -> list[MinedBlock]:
+        """Mines `count` blocks; the first one takes every queued transaction."""
+        blocks = [self._mine_block(self._take_mempool())]
+        blocks.extend(self._mine_block([]) for _ in range(count - 1))
+        return blocks
+
+    def _take_mempool(self) -> list:
+        queued, self._mempool = self._mempool, []
+        return queued
+
+    def _mine_block(self, transactions: list) -> MinedBlock:
+        delegated = {self._rejecting[tx.hash] for tx in transactions if tx.hash in self._rejecting}
+        for address in delegated:
+            self._set_pending_code(address, DELEGATION_PREFIX + self.contracts["rejector"].address)
+            self._ever_delegated.add(address)
+        included, dropped = [], []
+        for tx in transactions:
+            try:
+                self.chain.apply_transaction(tx)
+                included.append(tx.hash)
+            except ValidationError:
+                # e.g. its nonce no longer follows after a reorg dropped an earlier one; a real
+                # node would keep it queued forever, the devnet drops it and says so.
+                dropped.append(tx.hash)
+        block_hash = self.backend.mine_blocks(1)[0]
+        self._clear_devnet_delegations()
+        return MinedBlock(self.head().block_number, block_hash, included, dropped)
+
+    def _set_pending_code(self, address: bytes, code: bytes) -> None:
+        """Writes code into the pending block's state (the next block's pre-state)."""
+        state = self.pending_state()
+        state.set_code(address, code)
+        state.persist()
+        self.chain.header = self.chain.header.copy(state_root=state.state_root)
+
+    def _clear_devnet_delegations(self) -> None:
+        """Removes the temporary designators the devnet wrote (also after a revert to such a block)."""
+        designator = DELEGATION_PREFIX + self.contracts["rejector"].address if "rejector" in self.contracts else None
+        state = self.pending_state()
+        for address in self._ever_delegated:
+            if state.get_code(address) == designator:
+                self._set_pending_code(address, b"")
+
+    # -----------------------------------------------------------------------------------------
+    # Snapshots and reorgs
+
+    def snapshot(self) -> int:
+        snapshot_id = next(self._snapshot_ids)
+        self._snapshots[snapshot_id] = Snapshot(self.head().hash, list(self._mempool), dict(self._rejecting))
+        return snapshot_id
+
+    def revert(self, snapshot_id: int) -> bool:
+        snapshot = self._snapshots.get(snapshot_id)
+        if snapshot is None:
+            return False
+        self._set_head(snapshot.head_hash)
+        self._mempool = list(snapshot.mempool)
+        self._rejecting = dict(snapshot.rejecting)
+        self._prune_mempool()
+        return True
+
+    def _set_head(self, block_hash: bytes) -> None:
+        self.backend.revert_to_snapshot(block_hash)  # makes that block the canonical head
+        self._clear_devnet_delegations()
+
+    def _prune_mempool(self) -> list[bytes]:
+        """Keeps, per sender, only transactions whose nonces follow the state nonce without a gap."""
+        state = self.pending_state()
+        expected: dict[bytes, int] = {}
+        kept, dropped = [], []
+        for tx in self._mempool:
+            nonce = expected.get(tx.sender, state.get_nonce(tx.sender))
+            if tx.nonce == nonce:
+                kept.append(tx)
+                expected[tx.sender] = nonce + 1
+            else:
+                dropped.append(tx.hash)
+        self._mempool = kept
+        return dropped
+
+    def reorg(self, depth: int, reinclude: Iterable[bytes]) -> ReorgResult:
+        """Replaces the last `depth` blocks by `depth + 1` new ones (so the new branch is longer).
+
+        Transactions of the orphaned blocks are dropped unless listed in `reinclude`, which may
+        also name queued (pending) transactions; listed ones go into the first new block.
+        Other queued transactions stay queued. Empty replacement blocks still get new hashes:
+        each block has a fresh random mixHash (prevRandao) and its own timestamp.
+        """
+        head = self.head()
+        if not 1 <= depth <= head.block_number:
+            raise ValueError(f"depth must be between 1 and the head number ({head.block_number})")
+        old_blocks = [self.block_by_number(n) for n in range(head.block_number - depth + 1, head.block_number + 1)]
+        orphaned = {tx.hash: tx for block in old_blocks for tx in block.transactions}
+        chosen = self._choose_reincluded(list(reinclude), orphaned)
+        fork = self.block_by_number(head.block_number - depth)
+        self._set_head(fork.hash)
+        first = self._mine_block(chosen)
+        rest = [self._mine_block([]) for _ in range(depth)]
+        return ReorgResult(
+            fork_number=fork.number, fork_hash=fork.hash,
+            old_blocks=[(b.number, b.hash) for b in old_blocks],
+            new_blocks=[(b.number, b.hash) for b in [first, *rest]],
+            orphaned=list(orphaned), reincluded=first.included,
+            dropped=first.dropped + self._prune_mempool())
+
+    def _choose_reincluded(self, hashes: list[bytes], orphaned: dict[bytes, Any]) -> list:
+        unknown = [h for h in hashes if h not in orphaned and self.pending_transaction(h) is None]
+        if unknown:
+            raise ValueError("not an orphaned or pending transaction: " + ", ".join("0x" + h.hex() for h in unknown))
+        chosen = [orphaned.get(h) or self.pending_transaction(h) for h in hashes]
+        self._mempool = [tx for tx in self._mempool if tx.hash not in set(hashes)]
+        # Per sender, nonces must ascend; sorting by nonce keeps each sender's order.
+        return sorted(chosen, key=lambda tx: tx.nonce)
