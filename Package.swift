@@ -33,6 +33,11 @@ let package = Package(
             "CSecp256k1",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Stripe-Signature verification and lenient event decoding (knows nothing of wallets).
+        .target(name: "Stripe", dependencies: [
+            "GatewayCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // SQLite and PostgreSQL behind one SQL interface, plus migrations.
         .target(name: "Store", dependencies: [
             "GatewayCore",
@@ -43,7 +48,7 @@ let package = Package(
         ]),
         // Composition root: config, HTTP, workers, operator logic.
         .target(name: "GatewayApp", dependencies: [
-            "GatewayCore", "Store", "Ethereum",
+            "GatewayCore", "Store", "Ethereum", "Stripe",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -57,7 +62,7 @@ let package = Package(
             .product(name: "BigInt", package: "BigInt"),
         ]),
         .executableTarget(name: "gateway", dependencies: [
-            "GatewayApp", "Store", "Ethereum", "GatewayCore",
+            "GatewayApp", "Store", "Ethereum", "GatewayCore", "Stripe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Fixtures, backends, process and HTTP helpers shared by the test targets.
@@ -75,6 +80,7 @@ let package = Package(
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         // CSecp256k1 only to mint random test keys; the library never holds secrets.
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "CSecp256k1"]),
+        .testTarget(name: "StripeTests", dependencies: ["Stripe", "GatewayCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GatewayCore", "GatewayTestSupport"]),
         .testTarget(name: "GatewayAppTests", dependencies: [
             "GatewayApp", "GatewayTestSupport", "Store", "GatewayCore",

@@ -19,17 +19,18 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from jsonrpc_http import (  # noqa: E402
-    EXECUTION_REVERTED, INVALID_PARAMS, LIMIT_EXCEEDED, METHOD_NOT_FOUND, SERVER_ERROR,
+    EXECUTION_REVERTED, METHOD_NOT_FOUND, SERVER_ERROR,
     Call, HttpAnswer, JsonRpcApp, RpcError, RpcHttpServer, get_param, hexdata, invalid_params,
     parse_address, parse_count, parse_data, parse_hash, parse_quantity, qty, serve_until_signalled,
 )
+from log_filters import check_range, parse_log_filter, result_limit_error  # noqa: E402
 
 TAGS = ("latest", "earliest", "pending", "safe", "finalized")
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
@@ -192,83 +193,6 @@ class LruCache:
         if len(self._items) > self.capacity:
             self._items.popitem(last=False)
         return value
-
-
-# ---------------------------------------------------------------------------------------------
-# eth_getLogs filters
-
-
-@dataclass
-class LogFilter:
-    block_hash: Optional[bytes] = None
-    from_block: int = 0
-    to_block: int = 0
-    addresses: Optional[set] = None
-    topics: list = field(default_factory=list)   # per position: None (any) or a set of topics
-
-    def matches(self, log: dict) -> bool:
-        if self.addresses is not None and log["address"] not in self.addresses:
-            return False
-        for position, wanted in enumerate(self.topics):
-            if wanted is None:
-                continue
-            if position >= len(log["topics"]) or log["topics"][position] not in wanted:
-                return False
-        return True
-
-
-def parse_filter_addresses(value: Any, limit: int) -> Optional[set]:
-    if value is None:
-        return None
-    values = value if isinstance(value, list) else [value]
-    if len(values) > limit:
-        raise RpcError(SERVER_ERROR, "exceed max addresses or topics per search position")
-    return {hexdata(parse_address(v, "address")) for v in values} or None
-
-
-def parse_filter_topics(value: Any, limit: int) -> list:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise invalid_params("topics must be an array")
-    if len(value) > 4:
-        raise invalid_params("exceed max topics")
-    positions = []
-    for entry in value:
-        alternatives = entry if isinstance(entry, list) else [entry]
-        if len(alternatives) > limit:
-            raise RpcError(SERVER_ERROR, "exceed max addresses or topics per search position")
-        # null anywhere in a position (or an empty OR-list) is a wildcard, as in geth.
-        if entry is None or not alternatives or any(a is None for a in alternatives):
-            positions.append(None)
-        else:
-            positions.append({hexdata(parse_hash(a, "topic")) for a in alternatives})
-    return positions
-
-
-def range_limit_error(style: str, first: int, last: int, limit: int) -> RpcError:
-    """The error real providers answer when a getLogs range is too wide (texts verbatim)."""
-    suggested_last = first + limit - 1
-    if style == "alchemy":
-        return RpcError(INVALID_PARAMS,
-                        "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block "
-                        "range and no limit on the response size, or you can request any block range with a "
-                        "cap of 10K logs in the response. Based on your parameters and the response size "
-                        f"limit, this block range should work: [0x{first:x}, 0x{suggested_last:x}]")
-    if style == "geth":
-        return RpcError(SERVER_ERROR, f"exceed maximum block range: {limit}")
-    return RpcError(LIMIT_EXCEEDED,
-                    f"query returned more than 10000 results. Try with this block range [0x{first:X}, 0x{suggested_last:X}].",
-                    {"from": qty(first), "limit": 10000, "to": qty(suggested_last)})
-
-
-def result_limit_error(style: str, limit: int) -> RpcError:
-    if style == "alchemy":
-        return RpcError(INVALID_PARAMS,
-                        "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block "
-                        "range and no limit on the response size, or you can request any block range with a "
-                        f"cap of 10K logs in the response. (devnet limit: {limit} logs)")
-    return RpcError(LIMIT_EXCEEDED, f"query returned more than {limit} results")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,50 +386,24 @@ class Devnet(JsonRpcApp):
         return None if block is None else self.formatted_receipts(block)
 
     def rpc_eth_getLogs(self, params: list, view: View) -> list:
-        spec = get_param(params, 0, "filter")
-        if not isinstance(spec, dict):
-            raise invalid_params("filter must be an object")
-        log_filter = self._parse_log_filter(spec, view)
+        settings = self.settings
+        log_filter = parse_log_filter(get_param(params, 0, "filter"),
+                                      lambda bound: self.resolve_tag_or_number(bound, view),
+                                      settings.max_filter_items)
         if log_filter.block_hash is not None:
             block = self.visible_block_by_hash(log_filter.block_hash, view)
             if block is None:
                 raise RpcError(SERVER_ERROR, "unknown block")
             blocks = [block]
         else:
-            blocks = self._blocks_in_range(log_filter, view)
+            check_range(log_filter, settings.max_log_range, settings.log_limit_style)
+            last = min(log_filter.to_block, view.head)  # a range past the head is clamped to it
+            blocks = [self.chain.block_by_number(n) for n in range(log_filter.from_block, last + 1)]
         logs = [log for block in blocks for receipt in self.formatted_receipts(block)
                 for log in receipt["logs"] if log_filter.matches(log)]
-        limit = self.settings.max_log_results
-        if limit and len(logs) > limit:
-            raise result_limit_error(self.settings.log_limit_style, limit)
+        if settings.max_log_results and len(logs) > settings.max_log_results:
+            raise result_limit_error(settings.log_limit_style, settings.max_log_results)
         return logs
-
-    def _parse_log_filter(self, spec: dict, view: View) -> LogFilter:
-        limit = self.settings.max_filter_items
-        log_filter = LogFilter(addresses=parse_filter_addresses(spec.get("address"), limit),
-                               topics=parse_filter_topics(spec.get("topics"), limit))
-        if spec.get("blockHash") is not None:
-            if spec.get("fromBlock") is not None or spec.get("toBlock") is not None:
-                raise invalid_params("cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other")
-            log_filter.block_hash = parse_hash(spec["blockHash"], "blockHash")
-            return log_filter
-        bounds = []
-        for key in ("fromBlock", "toBlock"):
-            value = spec.get(key) or "latest"
-            if value == "pending":
-                raise invalid_params("pending logs are not supported")
-            bounds.append(self.resolve_tag_or_number(value, view))
-        log_filter.from_block, log_filter.to_block = bounds
-        return log_filter
-
-    def _blocks_in_range(self, log_filter: LogFilter, view: View) -> list:
-        first, last = log_filter.from_block, min(log_filter.to_block, view.head)  # clamp to head
-        if log_filter.from_block > log_filter.to_block:
-            raise RpcError(SERVER_ERROR, "invalid block range params")
-        limit = self.settings.max_log_range
-        if limit and log_filter.to_block - first + 1 > limit:
-            raise range_limit_error(self.settings.log_limit_style, first, log_filter.to_block, limit)
-        return [self.chain.block_by_number(n) for n in range(first, last + 1)]
 
     def rpc_eth_getBalance(self, params: list, view: View) -> str:
         address = parse_address(get_param(params, 0, "address"))

@@ -117,7 +117,6 @@ class DevChain:
         self._mempool: list[Any] = []
         # Failing-ETH transactions: tx hash -> the address that must reject ETH in its block.
         self._rejecting: dict[bytes, bytes] = {}
-        self._ever_delegated: set[bytes] = set()
         self._snapshots: dict[int, Snapshot] = {}
         self._snapshot_ids = itertools.count(1)
 
@@ -286,10 +285,11 @@ class DevChain:
         A plain transfer to an address without code cannot fail. Since EIP-7702 (Prague) an EOA
         can carry a delegation designator (0xef0100 || target) and then runs the target's code
         when called. The devnet does not hold the deposit address's key to sign an
-        authorization, so for the one block that includes this transaction it writes the
-        designator itself (pointing at the Rejector contract), and removes it right after.
-        The chain then shows exactly what mainnet would show for a delegated address that
-        rejects ETH: `to` = the address, value > 0, status 0x0, balance unchanged.
+        authorization, so right before this transaction runs it writes the designator itself
+        (pointing at the Rejector contract) into the pending state, and removes it right after.
+        The transaction then looks exactly as on mainnet for a delegated address that rejects
+        ETH: `to` = the address, value > 0, status 0x0, balance unchanged. No mined block's
+        post-state keeps the designator (eth_getCode stays "0x").
         """
         tx_hash = self.submit(key, to, value, b"", GAS_CONTRACT_CALL)
         self._rejecting[tx_hash] = to
@@ -309,22 +309,33 @@ class DevChain:
         return queued
 
     def _mine_block(self, transactions: list) -> MinedBlock:
-        delegated = {self._rejecting[tx.hash] for tx in transactions if tx.hash in self._rejecting}
-        for address in delegated:
-            self._set_pending_code(address, DELEGATION_PREFIX + self.contracts["rejector"].address)
-            self._ever_delegated.add(address)
         included, dropped = [], []
         for tx in transactions:
             try:
-                self.chain.apply_transaction(tx)
+                self._apply(tx)
                 included.append(tx.hash)
             except ValidationError:
                 # e.g. its nonce no longer follows after a reorg dropped an earlier one; a real
                 # node would keep it queued forever, the devnet drops it and says so.
                 dropped.append(tx.hash)
         block_hash = self.backend.mine_blocks(1)[0]
-        self._clear_devnet_delegations()
         return MinedBlock(self.head().block_number, block_hash, included, dropped)
+
+    def _apply(self, tx: Any) -> None:
+        """Adds `tx` to the pending block; a failing-ETH transaction runs against a delegated `to`.
+
+        The delegation exists only around that one transaction, so other transactions of the
+        same block, and the block's post-state, see the address without code.
+        """
+        target = self._rejecting.get(tx.hash)
+        if target is None:
+            self.chain.apply_transaction(tx)
+            return
+        self._set_pending_code(target, DELEGATION_PREFIX + self.contracts["rejector"].address)
+        try:
+            self.chain.apply_transaction(tx)
+        finally:
+            self._set_pending_code(target, b"")
 
     def _set_pending_code(self, address: bytes, code: bytes) -> None:
         """Writes code into the pending block's state (the next block's pre-state)."""
@@ -332,14 +343,6 @@ class DevChain:
         state.set_code(address, code)
         state.persist()
         self.chain.header = self.chain.header.copy(state_root=state.state_root)
-
-    def _clear_devnet_delegations(self) -> None:
-        """Removes the temporary designators the devnet wrote (also after a revert to such a block)."""
-        designator = DELEGATION_PREFIX + self.contracts["rejector"].address if "rejector" in self.contracts else None
-        state = self.pending_state()
-        for address in self._ever_delegated:
-            if state.get_code(address) == designator:
-                self._set_pending_code(address, b"")
 
     # -----------------------------------------------------------------------------------------
     # Snapshots and reorgs
@@ -361,7 +364,6 @@ class DevChain:
 
     def _set_head(self, block_hash: bytes) -> None:
         self.backend.revert_to_snapshot(block_hash)  # makes that block the canonical head
-        self._clear_devnet_delegations()
 
     def _prune_mempool(self) -> list[bytes]:
         """Keeps, per sender, only transactions whose nonces follow the state nonce without a gap."""

@@ -151,11 +151,13 @@ class Call:
 
 
 def parse_call(obj: Any) -> Call:
-    if not isinstance(obj, dict) or obj.get("jsonrpc") != "2.0":
+    if not isinstance(obj, dict):
         return Call(error=RpcError(INVALID_REQUEST, "invalid request"))
     call_id = obj.get("id")
     if isinstance(call_id, bool) or not isinstance(call_id, (str, int, float, type(None))):
         return Call(error=RpcError(INVALID_REQUEST, "invalid request: id must be a string, number or null"))
+    if obj.get("jsonrpc") != "2.0":
+        return Call(id=call_id, error=RpcError(INVALID_REQUEST, 'invalid request: "jsonrpc" must be "2.0"'))
     method = obj.get("method")
     if not isinstance(method, str):
         return Call(id=call_id, error=RpcError(INVALID_REQUEST, "invalid request: method must be a string"))
@@ -252,11 +254,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(length_header)
         if length > self.server.max_body_bytes:
-            # Do not read the body: answer and drop the connection, as a provider's proxy would.
+            # Read (and discard) a moderately oversized body so the client can see the 413 rather
+            # than a broken pipe; a huge one is not worth reading: drop the connection.
+            if length <= 4 * self.server.max_body_bytes:
+                self._discard(length)
             self._reply(HttpAnswer(413, b"request body too large\n", "text/plain"), close=True)
             return
         body = self.rfile.read(length)
         self._reply(self.server.app.handle_http(body))
+
+    def _discard(self, length: int) -> None:
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 16))
+            if not chunk:
+                return
+            length -= len(chunk)
 
     def do_GET(self) -> None:  # noqa: N802
         self._reply(HttpAnswer(405, b"use POST with a JSON-RPC body\n", "text/plain"))

@@ -86,44 +86,21 @@ public enum Migrations {
         )
         """,
         "CREATE INDEX stripe_events_by_payment ON stripe_events (payment_intent, created)",
+        // One row per PaymentIntent: the state machine's JSON, with the columns operators filter on.
         """
         CREATE TABLE stripe_payments (
             payment_intent TEXT PRIMARY KEY,
             account_id TEXT,
-            checkout_session TEXT,
+            status TEXT NOT NULL,
             amount_cents BIGINT,
             currency TEXT,
-            livemode BIGINT NOT NULL,
-            status TEXT NOT NULL,
             parked_reason TEXT,
-            credited_cents BIGINT NOT NULL DEFAULT 0,
+            state TEXT NOT NULL,
             created_at BIGINT NOT NULL,
             updated_at BIGINT NOT NULL
         )
         """,
-        """
-        CREATE TABLE stripe_refunds (
-            id TEXT PRIMARY KEY,
-            payment_intent TEXT NOT NULL,
-            amount_cents BIGINT NOT NULL,
-            status TEXT NOT NULL,
-            applied BIGINT NOT NULL DEFAULT 0,
-            created_at BIGINT NOT NULL,
-            updated_at BIGINT NOT NULL
-        )
-        """,
-        """
-        CREATE TABLE stripe_disputes (
-            id TEXT PRIMARY KEY,
-            payment_intent TEXT NOT NULL,
-            amount_cents BIGINT NOT NULL,
-            status TEXT NOT NULL,
-            debited BIGINT NOT NULL DEFAULT 0,
-            reversed BIGINT NOT NULL DEFAULT 0,
-            created_at BIGINT NOT NULL,
-            updated_at BIGINT NOT NULL
-        )
-        """,
+        "CREATE INDEX stripe_payments_by_status ON stripe_payments (status, updated_at)",
         "CREATE TABLE stripe_unhandled_counts (type TEXT PRIMARY KEY, count BIGINT NOT NULL)",
     ])
 

@@ -1,0 +1,171 @@
+import Foundation
+import GatewayCore
+
+/// A verified Stripe event, decoded leniently: unknown fields are ignored, and only what the
+/// payment rules read is kept. The raw bytes are stored separately, unchanged.
+public struct StripeEvent: Sendable, Equatable {
+    public let id: String
+    public let type: String
+    public let created: Int64
+    public let apiVersion: String?
+    public let livemode: Bool
+    /// The PaymentIntent the event is about, when it names one.
+    public let paymentIntent: String?
+    /// What it says about that payment; nil for types we do not handle.
+    public let fact: CardPaymentFact?
+
+    /// The event types that move money or close a payment; everything else is only counted.
+    public static let handledTypes: Set<String> = [
+        "checkout.session.completed", "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed", "checkout.session.expired",
+        "payment_intent.succeeded", "charge.refunded", "refund.created", "refund.updated",
+        "charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
+        "charge.dispute.closed",
+    ]
+
+    /// Longest id or type accepted; Stripe's are well under this.
+    static let maxIdentifierLength = 255
+
+    public static func decode(_ body: some Collection<UInt8>) throws(EventDecodingError) -> StripeEvent {
+        let envelope: Envelope
+        do {
+            envelope = try JSONDecoder().decode(Envelope.self, from: Data(body))
+        } catch {
+            throw EventDecodingError("body is not a Stripe event (invalid JSON or missing id, type, created or livemode)")
+        }
+        guard envelope.object == nil || envelope.object == "event" else {
+            throw EventDecodingError("object is \(envelope.object ?? "?"), expected event (thin events need a separate endpoint)")
+        }
+        guard envelope.id.hasPrefix("evt_"), envelope.id.count <= maxIdentifierLength, envelope.type.count <= maxIdentifierLength else {
+            throw EventDecodingError("event id must start with evt_")
+        }
+        let object = envelope.data?.object
+        let paymentIntent = object.flatMap { $0.object == "payment_intent" ? $0.id : $0.paymentIntent?.id }
+        return StripeEvent(
+            id: envelope.id, type: envelope.type, created: envelope.created, apiVersion: envelope.apiVersion,
+            livemode: envelope.livemode, paymentIntent: paymentIntent,
+            fact: object.flatMap { fact(type: envelope.type, $0) }
+        )
+    }
+
+    static func fact(type: String, _ object: DataObject) -> CardPaymentFact? {
+        let session = CardPaymentFact.Session(
+            mode: object.mode, paymentStatus: object.paymentStatus, amountTotal: object.amountTotal,
+            currency: object.currency, clientReferenceID: object.clientReferenceID,
+            metadataAccount: object.metadata?["account_id"]
+        )
+        switch type {
+        case "checkout.session.completed": return .sessionCompleted(session)
+        case "checkout.session.async_payment_succeeded": return .sessionAsyncSucceeded(session)
+        case "checkout.session.async_payment_failed": return .sessionAsyncFailed(session)
+        case "checkout.session.expired": return .sessionExpired(session)
+        case "payment_intent.succeeded":
+            guard let amount = object.amountReceived, let currency = object.currency else { return nil }
+            return .paymentIntentSucceeded(amountReceived: amount, currency: currency, metadataAccount: object.metadata?["account_id"])
+        case "charge.refunded":
+            return object.amountRefunded.map { .chargeRefunded(cumulativeRefunded: $0) }
+        case "refund.created", "refund.updated":
+            guard let id = object.id, let amount = object.amount, let status = object.status else { return nil }
+            return .refund(id: id, amount: amount, status: status)
+        case "charge.dispute.created", "charge.dispute.funds_withdrawn":
+            guard let id = object.id, let amount = object.amount else { return nil }
+            return .disputeOpened(id: id, amount: amount)
+        case "charge.dispute.funds_reinstated":
+            guard let id = object.id, let amount = object.amount else { return nil }
+            return .disputeWon(id: id, amount: amount)
+        case "charge.dispute.closed":
+            guard let id = object.id, let amount = object.amount else { return nil }
+            switch object.status {
+            case "won", "warning_closed": return .disputeWon(id: id, amount: amount)
+            case "lost": return .disputeLost(id: id, amount: amount)
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    struct Envelope: Decodable {
+        let id: String
+        let object: String?
+        let type: String
+        let created: Int64
+        let apiVersion: String?
+        let livemode: Bool
+        let data: EventData?
+
+        enum CodingKeys: String, CodingKey {
+            case id, object, type, created, livemode, data
+            case apiVersion = "api_version"
+        }
+    }
+
+    struct EventData: Decodable {
+        let object: DataObject?
+    }
+
+    /// The union of the fields read from sessions, PaymentIntents, charges, refunds and disputes.
+    struct DataObject: Decodable {
+        let id: String?
+        let object: String?
+        let mode: String?
+        let paymentStatus: String?
+        let status: String?
+        let amount: Int64?
+        let amountTotal: Int64?
+        let amountReceived: Int64?
+        let amountRefunded: Int64?
+        let currency: String?
+        let clientReferenceID: String?
+        let paymentIntent: ExpandableID?
+        let metadata: [String: String]?
+
+        enum CodingKeys: String, CodingKey {
+            case id, object, mode, status, amount, currency, metadata
+            case paymentStatus = "payment_status"
+            case amountTotal = "amount_total"
+            case amountReceived = "amount_received"
+            case amountRefunded = "amount_refunded"
+            case clientReferenceID = "client_reference_id"
+            case paymentIntent = "payment_intent"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            // Every field is optional and a field of an unexpected type reads as absent: one odd
+            // field must not make a verified event undecodable.
+            id = try? container.decodeIfPresent(String.self, forKey: .id)
+            object = try? container.decodeIfPresent(String.self, forKey: .object)
+            mode = try? container.decodeIfPresent(String.self, forKey: .mode)
+            paymentStatus = try? container.decodeIfPresent(String.self, forKey: .paymentStatus)
+            status = try? container.decodeIfPresent(String.self, forKey: .status)
+            amount = try? container.decodeIfPresent(Int64.self, forKey: .amount)
+            amountTotal = try? container.decodeIfPresent(Int64.self, forKey: .amountTotal)
+            amountReceived = try? container.decodeIfPresent(Int64.self, forKey: .amountReceived)
+            amountRefunded = try? container.decodeIfPresent(Int64.self, forKey: .amountRefunded)
+            currency = (try? container.decodeIfPresent(String.self, forKey: .currency))?.lowercased()
+            clientReferenceID = try? container.decodeIfPresent(String.self, forKey: .clientReferenceID)
+            paymentIntent = try? container.decodeIfPresent(ExpandableID.self, forKey: .paymentIntent)
+            metadata = try? container.decodeIfPresent([String: String].self, forKey: .metadata)
+        }
+    }
+
+    /// A reference Stripe sends either as an id string or, when expanded, as an object with `id`.
+    struct ExpandableID: Decodable {
+        let id: String
+
+        init(from decoder: any Decoder) throws {
+            if let text = try? decoder.singleValueContainer().decode(String.self) {
+                id = text
+            } else {
+                struct Object: Decodable { let id: String }
+                id = try Object(from: decoder).id
+            }
+        }
+    }
+}
+
+public struct EventDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
