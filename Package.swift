@@ -64,6 +64,8 @@ let package = Package(
         .executableTarget(name: "gateway", dependencies: [
             "GatewayApp", "Store", "Ethereum", "GatewayCore", "Stripe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // Fixtures, backends, process and HTTP helpers shared by the test targets.
         .target(name: "GatewayTestSupport", dependencies: [

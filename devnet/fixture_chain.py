@@ -28,6 +28,7 @@ import random
 import sys
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,6 +160,9 @@ class SyntheticChain:
 
     # -- rendering --------------------------------------------------------------------------------
 
+    def cached_bytes(self) -> int:
+        return self._cache.used
+
     def rendered(self, n: int) -> "RenderedBlock":
         return self._cache.get_or_make(n, lambda: self._render(n))
 
@@ -179,11 +183,16 @@ class SyntheticChain:
                 tx_logs, bits = self._logs_of(tx, block_hash, number, index, len(logs))
                 block_bloom |= bits
                 logs.extend(tx_logs)
-            hashes.append(b'"' + tx.hash.encode() + b'"')
+            hashes.append(tx.hash)
             txs.append(tx.render(block_hash, number, index, self.chain_id_hex).encode())
             receipts.append(tx.render_receipt(block_hash, number, index, cumulative, tx_logs, bits).encode())
-        header = self._render_header(n, cumulative, block_bloom, count)
-        return RenderedBlock(header.encode(), txs, hashes, receipts, logs)
+        header = self._render_header(n, cumulative, block_bloom, count).encode() + b',"transactions":'
+        return RenderedBlock(
+            full=JsonArray(txs, prefix=header, suffix=b"}"),
+            hashes_only=header + b"[" + b",".join(b'"' + h.encode() + b'"' for h in hashes) + b"]}",
+            receipts=JsonArray(receipts),
+            tx_hashes=[bytes.fromhex(h[2:]) for h in hashes],
+            logs=logs)
 
     def _logs_of(self, tx: "_TxFields", block_hash: str, number: str, tx_index: int, first_index: int):
         """The Transfer log of a USDT transaction, and its bloom bits."""
@@ -220,17 +229,16 @@ class SyntheticChain:
 
     def block_json(self, n: int, full: bool) -> bytes:
         block = self.rendered(n)
-        return block.header + b',"transactions":[' + b",".join(block.txs if full else block.hashes) + b"]}"
+        return block.full.encoded if full else block.hashes_only
 
     def receipts_json(self, n: int) -> bytes:
-        return b"[" + b",".join(self.rendered(n).receipts) + b"]"
+        return self.rendered(n).receipts.encoded
 
     def locate_tx(self, tx_hash: bytes) -> Optional[tuple[int, int]]:
         n, index = int.from_bytes(tx_hash[24:28], "big"), int.from_bytes(tx_hash[28:], "big")
         if not 1 <= n <= self.head or index >= self.shape.txs_per_block:
             return None
-        rendered = self.rendered(n)
-        return (n, index) if rendered.hashes[index] == b'"0x' + tx_hash.hex().encode() + b'"' else None
+        return (n, index) if self.rendered(n).tx_hashes[index] == tx_hash else None
 
     def logs(self, n: int) -> list["RenderedLog"]:
         return self.rendered(n).logs
@@ -248,7 +256,7 @@ class SyntheticChain:
                     log_index += 1
                     continue
                 block = block or self.rendered(n)
-                entry = {"blockNumber": n, "transactionHash": json.loads(block.hashes[index]),
+                entry = {"blockNumber": n, "transactionHash": "0x" + block.tx_hashes[index].hex(),
                          "transactionIndex": index, "to": "0x" + special.recipient.hex(), "amount": str(special.amount)}
                 if special.kind == "usdt_deposit":
                     entry.update(asset="USDT", logIndex=log_index, status=1)
@@ -268,18 +276,37 @@ class RenderedLog:
     encoded: bytes
 
 
+class JsonArray:
+    """A JSON array encoded once, as one bytes object (answers are served without copying
+    parts together), plus where each element starts, so one element can be sliced out."""
+
+    __slots__ = ("encoded", "_starts")
+
+    def __init__(self, items: list[bytes], prefix: bytes = b"", suffix: bytes = b""):
+        self.encoded = prefix + b"[" + b",".join(items) + b"]" + suffix
+        starts, position = array("I"), len(prefix) + 1
+        for item in items:
+            starts.append(position)
+            position += len(item) + 1
+        starts.append(position)  # sentinel: one past the last element's comma
+        self._starts = starts
+
+    def item(self, index: int) -> bytes:
+        return self.encoded[self._starts[index]:self._starts[index + 1] - 1]
+
+
 @dataclass
 class RenderedBlock:
-    header: bytes              # the block object without its "transactions" and closing brace
-    txs: list[bytes]           # TransactionInfo objects
-    hashes: list[bytes]        # quoted transaction hashes
-    receipts: list[bytes]
+    full: JsonArray            # the block with full transactions (the array is "transactions")
+    hashes_only: bytes         # the block with transaction hashes
+    receipts: JsonArray
+    tx_hashes: list[bytes]
     logs: list[RenderedLog]
 
     def size(self) -> int:
         """Approximate memory held (encoded bytes; logs are held as a dict and as bytes)."""
-        return (len(self.header) + sum(map(len, self.txs)) + sum(map(len, self.hashes))
-                + sum(map(len, self.receipts)) + sum(len(log.encoded) * 2 for log in self.logs))
+        return (len(self.full.encoded) + len(self.hashes_only) + len(self.receipts.encoded)
+                + 33 * len(self.tx_hashes) + sum(len(log.encoded) * 2 for log in self.logs))
 
 
 class _TxFields:
@@ -435,11 +462,11 @@ class FixtureServer(JsonRpcApp):
 
     def get_transaction(self, params: list) -> Any:
         found = self._located(params)
-        return None if found is None else RawJson(self.chain.rendered(found[0]).txs[found[1]])
+        return None if found is None else RawJson(self.chain.rendered(found[0]).full.item(found[1]))
 
     def get_receipt(self, params: list) -> Any:
         found = self._located(params)
-        return None if found is None else RawJson(self.chain.rendered(found[0]).receipts[found[1]])
+        return None if found is None else RawJson(self.chain.rendered(found[0]).receipts.item(found[1]))
 
     def get_logs(self, params: list) -> Any:
         def bound(value: Any) -> int:
@@ -550,7 +577,7 @@ def main(argv: list[str]) -> int:
     print(json.dumps({
         "rpc_url": server.url, "chain_id": args.chain_id, "usdt": "0x" + chain.usdt.hex(), "head": chain.head,
         "txs_per_block": args.txs_per_block, "watched_count": len(chain.watched), "seed": args.seed,
-        "transfer_topic": "0x" + TRANSFER_TOPIC.hex(), "cached_mb": round(chain._cache.used / 2**20),
+        "transfer_topic": "0x" + TRANSFER_TOPIC.hex(), "cached_mb": round(chain.cached_bytes() / 2**20),
         "pid": os.getpid(), "startup_seconds": round(time.monotonic() - started, 2),
     }), flush=True)
     serve_until_signalled(server)

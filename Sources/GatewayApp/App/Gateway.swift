@@ -24,6 +24,7 @@ public final class Gateway: Sendable {
     public var wallet: WalletStore { WalletStore(database: database) }
     public var outbox: OutboxStore { OutboxStore(database: database) }
     public var depositAddresses: DepositAddressStore { DepositAddressStore(database: database) }
+    public var stripeIngest: StripeIngest { StripeIngest(database: database, livemode: config.stripe.livemode, clock: clock) }
 
     var depositAddressRoutes: DepositAddressRoutes {
         DepositAddressRoutes(
@@ -165,6 +166,7 @@ public final class Gateway: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, .object(["status": .string("ok")])) }
+        StripeWebhookRoutes(settings: config.stripe, ingest: stripeIngest, clock: clock, metrics: metrics).register(on: router)
         return router
     }
 

@@ -46,6 +46,16 @@ public final class GatewayMetrics: Sendable {
         counter("gateway_stripe_webhooks_total", [("outcome", outcome)]).increment()
     }
 
+    /// What recorded events did to their payments (applied, parked, waiting, ignored, unhandled, duplicate).
+    func webhookOutcome(_ label: String) {
+        counter("gateway_stripe_events_total", [("outcome", label)]).increment()
+    }
+
+    /// Seconds from the event's creation at Stripe to its durable record here.
+    func stripeLag(seconds: Int64) {
+        gauge("gateway_stripe_processing_lag_seconds").record(max(0, seconds))
+    }
+
     /// Backlog gauges, refreshed when `/metrics` is scraped.
     func outboxBacklog(_ stats: OutboxStatsSnapshot) {
         for status in OutboxStatus.allCases {

@@ -1,0 +1,73 @@
+import Foundation
+import GatewayCore
+import Store
+
+/// Operator views of card payments and Stripe events.
+extension Gateway {
+    public func payments(status: String?, limit: Int) async throws -> [StripeStore.PaymentRow] {
+        try await database.transaction { db in try await StripeStore.payments(status: status, limit: limit, db) }
+    }
+
+    /// A payment, its events in arrival order, and the outbox rows (ledger effects) it caused.
+    public func paymentDetail(_ paymentIntent: String) async throws -> JSONValue? {
+        let found = try await database.transaction { db -> (StripeStore.PaymentRow, [StripeStore.EventRow])? in
+            guard let payment = try await StripeStore.payment(paymentIntent, db), payment.status != "new" else { return nil }
+            return (payment, try await StripeStore.events(paymentIntent: paymentIntent, db))
+        }
+        guard let (payment, events) = found else { return nil }
+        var effects: [JSONValue] = []
+        for item in try await outbox.list(status: nil, limit: 10_000) where item.detailsJSON.contains("\"stripe_payment_intent\":\"\(paymentIntent)\"") {
+            effects.append(OperatorViews.outboxJSON(item))
+        }
+        return .object([
+            "payment": PaymentViews.paymentJSON(payment),
+            "events": .array(events.map(PaymentViews.eventSummaryJSON)),
+            "ledger_effects": .array(effects),
+        ])
+    }
+
+    public func stripeEvent(_ id: String) async throws -> StripeStore.EventRow? {
+        try await database.transaction { db in try await StripeStore.event(id, db) }
+    }
+}
+
+public enum PaymentViews {
+    public static func paymentJSON(_ row: StripeStore.PaymentRow) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "payment_intent": .string(row.paymentIntent),
+            "status": .string(row.status),
+            "updated_at": .string(Timestamp.rfc3339(millis: row.updatedAtMillis)),
+            "created_at": .string(Timestamp.rfc3339(millis: row.createdAtMillis)),
+        ]
+        if let account = row.account { fields["account_id"] = .string(account) }
+        if let amount = row.amountCents { fields["amount_cents"] = .int(amount) }
+        if let currency = row.currency { fields["currency"] = .string(currency) }
+        if let reason = row.parkedReason { fields["parked_reason"] = .string(reason) }
+        if let state = try? JSONValue.parse(Array(row.stateJSON.utf8)) { fields["state"] = state }
+        return .object(fields)
+    }
+
+    public static func eventSummaryJSON(_ row: StripeStore.EventRow) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .string(row.id), "type": .string(row.type), "outcome": .string(row.outcome),
+            "created": .string(Timestamp.rfc3339(millis: row.created * 1000)),
+            "received_at": .string(Timestamp.rfc3339(millis: row.receivedAtMillis)),
+            "livemode": .bool(row.livemode),
+        ]
+        if let note = row.note { fields["note"] = .string(note) }
+        if let version = row.apiVersion { fields["api_version"] = .string(version) }
+        if let pi = row.paymentIntent { fields["payment_intent"] = .string(pi) }
+        return .object(fields)
+    }
+
+    public static func paymentsTable(_ rows: [StripeStore.PaymentRow]) -> TextTable {
+        var table = TextTable("PAYMENT", "STATUS", "ACCOUNT", "AMOUNT", "CURRENCY", "UPDATED", "REASON")
+        for row in rows {
+            table.add(
+                row.paymentIntent, row.status, row.account ?? "-", row.amountCents.map { "\(Cents($0))" } ?? "-",
+                row.currency ?? "-", Timestamp.rfc3339(millis: row.updatedAtMillis), row.parkedReason ?? ""
+            )
+        }
+        return table
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import GatewayCore
+import Store
+import Stripe
+
+/// Turns one verified event into durable facts, in one transaction: the inbox row, the
+/// payment's new state and the outbox rows of its wallet effects. A 2xx goes out only after
+/// this commits, so a crash at any point loses nothing.
+public struct StripeIngest: Sendable {
+    public enum Result: Sendable, Equatable {
+        case duplicate
+        case unhandled
+        /// Recorded; the payment machine's outcome, or `ignored` when there was no payment to act on.
+        case recorded(CardPaymentOutcome)
+
+        public var label: String {
+            switch self {
+            case .duplicate: "duplicate"
+            case .unhandled: "unhandled"
+            case .recorded(let outcome): outcome.rawValue
+            }
+        }
+    }
+
+    let database: any Database
+    let livemode: Bool
+    let clock: WallClock
+
+    public init(database: any Database, livemode: Bool, clock: WallClock) {
+        self.database = database
+        self.livemode = livemode
+        self.clock = clock
+    }
+
+    public func ingest(_ event: StripeEvent, rawBody: some Collection<UInt8>) async throws -> Result {
+        let payload = String(decoding: rawBody, as: UTF8.self)
+        let now = clock.nowMillis()
+        return try await database.transaction { db in
+            let handled = StripeEvent.handledTypes.contains(event.type)
+            let row = StripeStore.EventRow(
+                id: event.id, type: event.type, created: event.created, apiVersion: event.apiVersion,
+                livemode: event.livemode, payload: payload, receivedAtMillis: now,
+                outcome: handled ? "received" : "unhandled", note: nil, paymentIntent: event.paymentIntent
+            )
+            guard try await StripeStore.insertEvent(row, db) else { return .duplicate }
+            guard handled else {
+                try await StripeStore.countUnhandled(type: event.type, db)
+                return .unhandled
+            }
+            guard let paymentIntent = event.paymentIntent, let fact = event.fact else {
+                let note = event.paymentIntent == nil ? "no payment intent on the object; nothing to do" : "nothing to do for this status"
+                try await StripeStore.setOutcome(eventID: event.id, outcome: CardPaymentOutcome.ignored.rawValue, note: note, db)
+                return .recorded(.ignored)
+            }
+            let outcome = try await apply(event, paymentIntent: paymentIntent, fact: fact, now: now, db)
+            return .recorded(outcome)
+        }
+    }
+
+    private func apply(
+        _ event: StripeEvent, paymentIntent: String, fact: CardPaymentFact, now: Int64, _ db: any SQLExecutor
+    ) async throws -> CardPaymentOutcome {
+        var payment = try await StripeStore.lockPayment(paymentIntent, now: now, db).map(Self.decodeState)
+            ?? CardPayment(paymentIntent: paymentIntent)
+        var existing: Set<String> = []
+        for candidate in payment.candidateAccounts(with: fact) {
+            // An id that is not even valid cannot name an account: it parks as unknown.
+            guard let id = try? AccountID(candidate) else { continue }
+            if try await WalletStore.account(id, db) != nil { existing.insert(candidate) }
+        }
+        let (outcome, effects) = payment.apply(
+            CardPaymentInput(eventID: event.id, paymentIntent: paymentIntent, livemode: event.livemode, fact: fact),
+            context: CardPayment.Context(livemode: livemode, existingAccounts: existing)
+        )
+        for effect in effects {
+            try await OutboxStore.enqueue(try Self.outboxRequest(effect, eventID: event.id, paymentIntent: paymentIntent), now: now, db)
+        }
+        try await StripeStore.savePayment(
+            paymentIntent, account: payment.account, status: payment.status, amountCents: payment.amountCents,
+            currency: payment.currency, parkedReason: payment.base == .parked ? payment.parkedReason : nil,
+            stateJSON: try Self.encodeState(payment), now: now, db
+        )
+        let note = outcome == .parked ? payment.parkedReason : nil
+        try await StripeStore.setOutcome(eventID: event.id, outcome: outcome.rawValue, note: note, db)
+        return outcome
+    }
+
+    static func outboxRequest(_ effect: CardPaymentEffect, eventID: String, paymentIntent: String) throws -> OutboxRequest {
+        let description = switch effect.kind {
+        case .cardTopup: "Card top-up (Stripe \(paymentIntent))"
+        case .refund: "Card refund (Stripe \(effect.stripeObject))"
+        case .dispute: "Card dispute (Stripe \(effect.stripeObject))"
+        case .disputeReversal: "Dispute reversed (Stripe \(effect.stripeObject))"
+        default: "Stripe \(effect.stripeObject)"
+        }
+        let details = JSONValue.object([
+            "source": .string("stripe"),
+            "stripe_event": .string(eventID),
+            "stripe_payment_intent": .string(paymentIntent),
+            "stripe_object": .string(effect.stripeObject),
+        ])
+        return OutboxRequest(
+            key: try IdempotencyKey(effect.key), account: try AccountID(effect.account),
+            direction: effect.amountCents > 0 ? .credit : .debit, amount: try PositiveCents(effect.amountCents.magnitude.int64),
+            kind: effect.kind, reference: effect.stripeObject, description: description,
+            detailsJSON: details.canonicalText,
+            // Refunds and disputes take back money that may already be spent.
+            allowNegative: effect.amountCents < 0
+        )
+    }
+
+    static func encodeState(_ payment: CardPayment) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(payment), as: UTF8.self)
+    }
+
+    static func decodeState(_ json: String) throws -> CardPayment {
+        try JSONDecoder().decode(CardPayment.self, from: Data(json.utf8))
+    }
+}
+
+extension UInt64 {
+    /// Magnitudes here come from Int64 amounts, so they fit (Int64.min is never an amount).
+    fileprivate var int64: Int64 { Int64(clamping: self) }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import GatewayApp
+import GatewayCore
+
+struct PaymentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payments",
+        abstract: "Card payments (Stripe PaymentIntents) and what happened to them.",
+        subcommands: [List.self, Show.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List payments, most recently changed first.")
+        @Option(help: "pending, succeeded, partially_refunded, refunded, disputed, dispute_won, dispute_lost, failed, expired, parked, awaiting_payment")
+        var status: String?
+        @Flag(help: "Only parked payments (same as --status parked).") var parked = false
+        @Option(help: "Rows to show (1–10000).") var limit = 200
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            guard (1...10_000).contains(limit) else {
+                CommandSupport.printError("gateway: --limit must be 1–10000")
+                throw Exit.configuration
+            }
+            let filter = parked ? "parked" : status
+            try await CommandSupport.withGateway { gateway in
+                let rows = try await gateway.payments(status: filter, limit: limit)
+                if output.json { print(JSONValue.array(rows.map(PaymentViews.paymentJSON)).canonicalText) }
+                else { print(PaymentViews.paymentsTable(rows).render()) }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A payment: its state, its events in order, its ledger effects.")
+        @Argument(help: "PaymentIntent id (pi_…).") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await CommandSupport.withGateway { gateway in
+                guard let detail = try await gateway.paymentDetail(id) else {
+                    CommandSupport.printError("gateway: no payment \(id)")
+                    throw Exit.failure
+                }
+                if output.json { print(detail.canonicalText); return }
+                if case .object(let payment)? = detail["payment"] {
+                    for key in ["payment_intent", "status", "account_id", "amount_cents", "currency", "parked_reason"] {
+                        if let value = payment[key] { print("\(key): \(value.stringValue ?? value.intValue.map(String.init) ?? "")") }
+                    }
+                }
+                var events = TextTable("EVENT", "TYPE", "OUTCOME", "RECEIVED", "NOTE")
+                if case .array(let list)? = detail["events"] {
+                    for event in list {
+                        events.add(
+                            event["id"]?.stringValue ?? "", event["type"]?.stringValue ?? "", event["outcome"]?.stringValue ?? "",
+                            event["received_at"]?.stringValue ?? "", event["note"]?.stringValue ?? ""
+                        )
+                    }
+                }
+                print("\nevents:\n" + events.render())
+                var effects = TextTable("OUTBOX", "KEY", "KIND", "AMOUNT", "STATUS")
+                if case .array(let list)? = detail["ledger_effects"] {
+                    for item in list {
+                        let sign = item["direction"]?.stringValue == "debit" ? "-" : "+"
+                        effects.add(
+                            "\(item["id"]?.intValue ?? 0)", item["idempotency_key"]?.stringValue ?? "", item["kind"]?.stringValue ?? "",
+                            sign + Cents(item["amount_cents"]?.intValue ?? 0).description, item["status"]?.stringValue ?? ""
+                        )
+                    }
+                }
+                print("\nledger effects:\n" + effects.render())
+            }
+        }
+    }
+}
+
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Recorded Stripe events.",
+        subcommands: [Show.self]
+    )
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One recorded event: what we did with it, and its raw payload.")
+        @Argument(help: "Event id (evt_…).") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await CommandSupport.withGateway { gateway in
+                guard let event = try await gateway.stripeEvent(id) else {
+                    CommandSupport.printError("gateway: no event \(id)")
+                    throw Exit.failure
+                }
+                var summary = PaymentViews.eventSummaryJSON(event)
+                if output.json {
+                    if case .object(var fields) = summary {
+                        fields["payload"] = (try? JSONValue.parse(Array(event.payload.utf8))) ?? .string(event.payload)
+                        summary = .object(fields)
+                    }
+                    print(summary.canonicalText)
+                    return
+                }
+                for key in ["id", "type", "outcome", "note", "payment_intent", "created", "received_at", "api_version"] {
+                    if let value = summary[key]?.stringValue { print("\(key): \(value)") }
+                }
+                print("payload:\n\(event.payload)")
+            }
+        }
+    }
+}
