@@ -241,7 +241,7 @@ class Devnet(JsonRpcApp):
             calls, answers = calls[::-1], answers[::-1]
         return self.render(calls, answers, is_batch)
 
-    def _answer_with_fault(self, call: Call, rule: Optional[FaultRule]) -> bytes:
+    def _answer_with_fault(self, call: Call, rule: Optional[FaultRule]) -> list:
         if rule is not None and rule.mode == "error":
             call = Call(id=call.id, method=call.method, is_notification=call.is_notification,
                         error=RpcError(rule.code, rule.message))

@@ -50,9 +50,11 @@ public struct OutboxWorker: Service {
     @discardableResult
     public func runOnce() async throws -> Int {
         let token = Self.claimToken()
-        // The lease outlives the slowest delivery of a batch: its calls run `concurrency` at a time.
+        // The lease outlives the slowest batch: its calls run `concurrency` at a time, each
+        // bounded by the request timeout, plus one timeout of slack for the store writes. A
+        // worker killed mid-batch delays those rows by at most this long; it never loses them.
         let rounds = Int64((settings.batchSize + settings.concurrency - 1) / settings.concurrency)
-        let lease = settings.requestTimeoutMillis * 3 * rounds
+        let lease = settings.requestTimeoutMillis * (rounds + 1)
         let items = try await outbox.claimDue(limit: settings.batchSize, now: clock.nowMillis(), leaseMillis: lease, token: token)
         guard !items.isEmpty else { return 0 }
         try await withThrowingTaskGroup(of: Void.self) { group in
