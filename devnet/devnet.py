@@ -145,10 +145,15 @@ class FaultInjector:
             raise invalid_params(f"seconds must be between 0 and {MAX_FAULT_SECONDS}")
         frozen = spec.get("head")
         frozen_head = head if frozen is None else parse_count(frozen, "head", 0, head)
-        return FaultRule(
-            mode=mode, remaining=count, methods=frozenset(methods) if methods else None,
-            code=int(spec.get("code", -32603)), message=str(spec.get("message", "devnet injected fault")),
-            seconds=float(seconds), status=int(spec.get("status", 503)), frozen_head=frozen_head)
+        code, message, status = spec.get("code", -32603), spec.get("message", "devnet injected fault"), spec.get("status", 503)
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise invalid_params("code must be an integer")
+        if not isinstance(message, str):
+            raise invalid_params("message must be a string")
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise invalid_params("status must be an HTTP error status (400-599)")
+        return FaultRule(mode=mode, remaining=count, methods=frozenset(methods) if methods else None, code=code,
+                         message=message, seconds=float(seconds), status=status, frozen_head=frozen_head)
 
     def plan(self, calls: list[Call]) -> FaultPlan:
         """Consumes one use of the first matching rule per affected call."""
@@ -245,8 +250,10 @@ class Devnet(JsonRpcApp):
         if rule is not None and rule.mode == "error":
             call = Call(id=call.id, method=call.method, is_notification=call.is_notification,
                         error=RpcError(rule.code, rule.message))
-        stale = rule is not None and rule.mode == "stale_head"
-        return self.answer(call, View(rule.frozen_head if stale else self._head()))
+        head = self._head()
+        if rule is not None and rule.mode == "stale_head":
+            head = min(head, rule.frozen_head)  # after a revert the real head may be lower still
+        return self.answer(call, View(head))
 
     def dispatch(self, call: Call, context: View) -> Any:
         handler = self.methods.get(call.method)
