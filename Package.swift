@@ -38,6 +38,13 @@ let package = Package(
             "GatewayCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // cex.io prices, the rate book (staleness, deviation guard) and exact conversion.
+        .target(name: "Rates", dependencies: [
+            "GatewayCore",
+            .product(name: "BigInt", package: "BigInt"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // SQLite and PostgreSQL behind one SQL interface, plus migrations.
         .target(name: "Store", dependencies: [
             "GatewayCore",
@@ -48,7 +55,7 @@ let package = Package(
         ]),
         // Composition root: config, HTTP, workers, operator logic.
         .target(name: "GatewayApp", dependencies: [
-            "GatewayCore", "Store", "Ethereum", "Stripe",
+            "GatewayCore", "Store", "Ethereum", "Stripe", "Rates",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,6 +90,7 @@ let package = Package(
         // CSecp256k1 only to mint random test keys; the library never holds secrets.
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "CSecp256k1"]),
         .testTarget(name: "StripeTests", dependencies: ["Stripe", "GatewayCore"]),
+        .testTarget(name: "RatesTests", dependencies: ["Rates", "GatewayCore", .product(name: "BigInt", package: "BigInt")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GatewayCore", "GatewayTestSupport"]),
         .testTarget(name: "GatewayAppTests", dependencies: [
             "GatewayApp", "GatewayTestSupport", "Store", "GatewayCore",

@@ -31,6 +31,10 @@ from jsonrpc_http import (  # noqa: E402
     parse_address, parse_count, parse_data, parse_hash, parse_quantity, qty, serve_until_signalled,
 )
 from log_filters import check_range, parse_log_filter, result_limit_error  # noqa: E402
+from evm_chain import (  # noqa: E402
+    GAS_CONTRACT_CALL, GAS_ETH, GAS_TOKEN, CallFailed, DevChain, encode_call,
+)
+from rpc_format import format_block, format_pending_block, format_receipts, format_transaction  # noqa: E402
 
 TAGS = ("latest", "earliest", "pending", "safe", "finalized")
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
@@ -213,8 +217,6 @@ class View:
 
 class Devnet(JsonRpcApp):
     def __init__(self, chain_id: int, settings: Settings):
-        from evm_chain import DevChain  # heavy import (py-evm, vyper): only when a devnet is built
-
         self.chain = DevChain(chain_id)
         self.chain.deploy_fixtures()
         self.settings = settings
@@ -312,13 +314,9 @@ class Devnet(JsonRpcApp):
     # Cached formatting (formatted objects are keyed by block hash, so reorgs cannot stale them)
 
     def formatted_block(self, block: Any, full: bool) -> dict:
-        from rpc_format import format_block
-
         return self._blocks.get_or_make((block.hash, full), lambda: format_block(block, full))
 
     def formatted_receipts(self, block: Any) -> list[dict]:
-        from rpc_format import format_receipts
-
         return self._receipts.get_or_make(block.hash, lambda: format_receipts(block, self.chain.receipts(block)))
 
     # -----------------------------------------------------------------------------------------
@@ -348,8 +346,6 @@ class Devnet(JsonRpcApp):
         return None if block is None else self.formatted_block(block, full)
 
     def _pending_block(self, full: bool, view: View) -> Optional[dict]:
-        from rpc_format import format_pending_block
-
         if view.head != self._head():
             return None  # a lagging node has no idea of the pending block
         return format_pending_block(self.chain.pending_block(), self.chain.head(),
@@ -361,8 +357,6 @@ class Devnet(JsonRpcApp):
         return None if block is None else self.formatted_block(block, full)
 
     def rpc_eth_getTransactionByHash(self, params: list, view: View) -> Optional[dict]:
-        from rpc_format import format_transaction
-
         tx_hash = parse_hash(get_param(params, 0, "transaction hash"), "transaction hash")
         pending = self.chain.pending_transaction(tx_hash)
         if pending is not None:
@@ -430,8 +424,6 @@ class Devnet(JsonRpcApp):
         return hexdata(self.chain.state_at(number).get_code(address))
 
     def rpc_eth_call(self, params: list, view: View) -> str:
-        from evm_chain import CallFailed
-
         tx = get_param(params, 0, "transaction")
         if not isinstance(tx, dict) or "to" not in tx:
             raise invalid_params("transaction must be an object with a 'to' address")
@@ -491,15 +483,11 @@ class Devnet(JsonRpcApp):
         return qty(self._head())
 
     def rpc_devnet_sendEth(self, params: list, view: View) -> str:
-        from evm_chain import GAS_ETH
-
         to = parse_address(get_param(params, 0, "to"), "to")
         key, legacy = self._sender(get_param(params, 2, "options", required=False))
         return hexdata(self.chain.submit(key, to, self._amount(params, 1, "wei"), b"", GAS_ETH, legacy))
 
     def rpc_devnet_sendToken(self, params: list, view: View) -> str:
-        from evm_chain import GAS_TOKEN, encode_call
-
         to = parse_address(get_param(params, 0, "to"), "to")
         units = self._amount(params, 1, "units")
         key, legacy = self._sender(get_param(params, 3, "options", required=False))
@@ -507,8 +495,6 @@ class Devnet(JsonRpcApp):
         return hexdata(self.chain.submit(key, self._token(params, 2), 0, data, GAS_TOKEN, legacy))
 
     def rpc_devnet_sendTokenTwice(self, params: list, view: View) -> str:
-        from evm_chain import GAS_CONTRACT_CALL, encode_call
-
         to = parse_address(get_param(params, 0, "to"), "to")
         first, second = self._amount(params, 1, "units1"), self._amount(params, 2, "units2")
         token = self._token(params, 3)
@@ -518,8 +504,6 @@ class Devnet(JsonRpcApp):
                                          data, GAS_CONTRACT_CALL))
 
     def rpc_devnet_contractSendEth(self, params: list, view: View) -> str:
-        from evm_chain import GAS_CONTRACT_CALL, encode_call
-
         to = parse_address(get_param(params, 0, "to"), "to")
         data = encode_call("forward(address)", ["address"], [to])
         return hexdata(self.chain.submit(self.chain.funder, self.chain.contracts["forwarder"].address,
@@ -528,9 +512,7 @@ class Devnet(JsonRpcApp):
     def rpc_devnet_failingEthTransfer(self, params: list, view: View) -> str:
         to = parse_address(get_param(params, 0, "to"), "to")
         wei = self._amount(params, 1, "wei")
-        if to == self.chain.contracts["rejector"].address:
-            from evm_chain import GAS_CONTRACT_CALL
-
+        if to == self.chain.contracts["rejector"].address:  # always reverts by itself
             return hexdata(self.chain.submit(self.chain.funder, to, wei, b"", GAS_CONTRACT_CALL))
         if self.chain.pending_state().get_code(to):
             raise invalid_params("to already has code; use an address without code, or the rejector contract")
@@ -538,8 +520,6 @@ class Devnet(JsonRpcApp):
 
     def rpc_devnet_failingTokenTransfer(self, params: list, view: View) -> str:
         """transfer(to, units) from the token-less account: reverts, status 0, no Transfer log."""
-        from evm_chain import GAS_TOKEN, encode_call
-
         to = parse_address(get_param(params, 0, "to"), "to")
         units = self._amount(params, 1, "units")
         token = self._token(params, 2)

@@ -27,6 +27,7 @@ CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 DELEGATION_PREFIX = b"\xef\x01\x00"   # EIP-7702 delegation designator: 0xef0100 || address
 PRIORITY_FEE = 10**9                  # 1 gwei tip on every devnet transaction
 MAX_UINT256 = 2**256 - 1
+MAX_SNAPSHOTS = 10_000
 
 # Fixed gas limits: generous, so a transaction fails only where a test wants it to.
 GAS_ETH = 21_000
@@ -115,7 +116,7 @@ class DevChain:
         self.funder = self.keys[0]
         self.contracts: dict[str, Contract] = {}
         self._mempool: list[Any] = []
-        # Failing-ETH transactions: tx hash -> the address that must reject ETH in its block.
+        # Failing-ETH transactions: tx hash -> the address that rejects ETH while that tx runs.
         self._rejecting: dict[bytes, bytes] = {}
         self._snapshots: dict[int, Snapshot] = {}
         self._snapshot_ids = itertools.count(1)
@@ -350,6 +351,8 @@ class DevChain:
     def snapshot(self) -> int:
         snapshot_id = next(self._snapshot_ids)
         self._snapshots[snapshot_id] = Snapshot(self.head().hash, list(self._mempool), dict(self._rejecting))
+        if len(self._snapshots) > MAX_SNAPSHOTS:
+            del self._snapshots[min(self._snapshots)]  # the oldest goes; its id then reverts to False
         return snapshot_id
 
     def revert(self, snapshot_id: int) -> bool:

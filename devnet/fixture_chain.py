@@ -55,6 +55,7 @@ EMPTY_BLOOM = "0x" + "00" * 256
 EMPTY_UNCLES = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
 ZERO_HASH = "0x" + "00" * 32
 MAX_WATCHED = 10_000_000
+MAX_BLOCKS = 1_000_000
 
 # Per-kind gas used, close to mainnet figures.
 GAS_ETH = 21_000
@@ -162,6 +163,9 @@ class SyntheticChain:
 
     def cached_bytes(self) -> int:
         return self._cache.used
+
+    def cached_blocks(self) -> int:
+        return len(self._cache)
 
     def rendered(self, n: int) -> "RenderedBlock":
         return self._cache.get_or_make(n, lambda: self._render(n))
@@ -367,6 +371,9 @@ class ByteBoundedCache:
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def get_or_make(self, key: Any, make) -> Any:
         with self._lock:
             if key in self._items:
@@ -545,8 +552,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--manifest", help="write the expected deposits (JSON lines) to this file")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    if args.blocks < 1 or args.txs_per_block < 1 or args.txs_per_block > 100_000:
-        parser.error("--blocks must be >= 1 and --txs-per-block between 1 and 100000")
+    if not 1 <= args.blocks <= MAX_BLOCKS or not 1 <= args.txs_per_block <= 100_000:
+        parser.error(f"--blocks must be between 1 and {MAX_BLOCKS}, --txs-per-block between 1 and 100000")
     return args
 
 
@@ -572,6 +579,9 @@ def main(argv: list[str]) -> int:
     if args.prewarm:
         for n in range(chain.head + 1):
             chain.rendered(n)
+        if chain.cached_blocks() < chain.head + 1:
+            print(f"fixture_chain: --cache-mb {args.cache_mb} holds {chain.cached_blocks()} of "
+                  f"{chain.head + 1} blocks; the rest will be rendered again on use", file=sys.stderr)
     app = FixtureServer(chain, args.max_log_range, args.max_log_results, args.log_limit_style, not args.no_block_receipts)
     server = RpcHttpServer("127.0.0.1", args.port, app, verbose=args.verbose)
     print(json.dumps({

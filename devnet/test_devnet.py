@@ -327,6 +327,16 @@ def test_failing_eth_transfer_to_a_deposit_address_has_status_0(rpc):
     assert balance(rpc, deposit) == 7
 
 
+def test_failing_and_succeeding_transfer_to_one_address_in_one_block(rpc, devnet):
+    deposit = fresh_address()
+    failing = rpc.call("devnet_failingEthTransfer", deposit, "0x64")
+    ok = rpc.call("devnet_sendEth", deposit, "0x5", {"from": rpc.call("devnet_accounts")[3]["address"]})
+    rpc.call("devnet_mine")
+    receipts = {r["transactionHash"]: r for r in rpc.call("eth_getBlockReceipts", "latest")}
+    assert receipts[failing]["status"] == "0x0" and receipts[ok]["status"] == "0x1"
+    assert balance(rpc, deposit) == 5, "only the failing transaction sees the rejecting delegation"
+
+
 def test_failing_eth_transfer_to_the_rejector_contract(rpc, devnet):
     tx_hash = rpc.call("devnet_failingEthTransfer", devnet["rejector"], "0x64")
     rpc.call("devnet_mine")
@@ -401,6 +411,28 @@ def test_reorg_can_reinclude_a_transaction_in_a_different_block(rpc):
     assert new_receipt["blockNumber"] == old_receipt["blockNumber"]
     assert new_receipt["blockHash"] != old_receipt["blockHash"]
     assert new_receipt["logs"][0]["blockHash"] == new_receipt["blockHash"]
+
+
+def test_reorg_drops_queued_transactions_whose_nonce_no_longer_follows(rpc, devnet):
+    first = rpc.call("devnet_sendEth", fresh_address(), "0x1")
+    rpc.call("devnet_mine")
+    queued = rpc.call("devnet_sendEth", fresh_address(), "0x2")  # nonce follows `first`
+    unrelated = rpc.call("devnet_sendEth", fresh_address(), "0x3", {"from": rpc.call("devnet_accounts")[2]["address"]})
+    result = rpc.call("devnet_reorg", 1)  # `first` is orphaned and not re-included
+    assert first in result["orphanedTxs"] and queued in result["droppedTxs"]
+    assert rpc.call("eth_getTransactionByHash", queued) is None
+    assert rpc.call("eth_getTransactionByHash", unrelated)["blockHash"] is None, "still pending"
+    nonce = int(rpc.call("eth_getTransactionCount", devnet["funder"], "latest"), 16)
+    assert int(rpc.call("eth_getTransactionCount", devnet["funder"], "pending"), 16) == nonce
+
+
+def test_reorg_keeps_a_reincluded_failing_transfer_failing(rpc):
+    deposit = fresh_address()
+    failing = rpc.call("devnet_failingEthTransfer", deposit, "0x64")
+    rpc.call("devnet_mine")
+    rpc.call("devnet_reorg", 1, [failing])
+    assert rpc.call("eth_getTransactionReceipt", failing)["status"] == "0x0"
+    assert balance(rpc, deposit) == 0
 
 
 def test_reorg_rejects_unknown_transactions_and_bad_depths(rpc):

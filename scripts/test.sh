@@ -14,5 +14,8 @@ GATEWAY_TEST_DATABASE_URL=$(scripts/postgres.sh start "$pgdir" "$port")
 export GATEWAY_TEST_DATABASE_URL
 export GATEWAY_PYTHON="$PWD/.venv/bin/python"
 
+# The devnet harness's own tests (py-evm chain, controls, fault injection, fixture chain).
+.venv/bin/python -m pytest devnet webhooks/tools -q -p no:cacheprovider
+
 swift build --build-tests
 swift test --skip-build

@@ -1,6 +1,7 @@
 import GatewayCore
 import Hummingbird
 import Logging
+import Rates
 import ServiceLifecycle
 import Store
 import UnixSignals
@@ -93,8 +94,10 @@ public final class Gateway: Sendable {
         public static let publicHTTP = Parts(rawValue: 1)
         public static let internalHTTP = Parts(rawValue: 2)
         public static let outboxWorker = Parts(rawValue: 4)
+        /// The cex.io rate fetcher; runs only where crypto deposits are on (`ETH_XPUB` set).
+        public static let rates = Parts(rawValue: 8)
         public static let serve: Parts = [.publicHTTP, .internalHTTP, .outboxWorker]
-        public static let all: Parts = serve
+        public static let all: Parts = [.publicHTTP, .internalHTTP, .outboxWorker, .rates]
     }
 
     /// Where the outbox delivers: the configured wallet, or our own internal listener.
@@ -103,6 +106,41 @@ public final class Gateway: Sendable {
         guard let port = addresses.internalPort else { return nil }
         let host = ["0.0.0.0", "::", "*"].contains(config.internalListen.host) ? "127.0.0.1" : config.internalListen.host
         return "http://\(ListenAddress(host: host, port: port))"
+    }
+
+    public var ratesRepository: RatesRepository { RatesRepository(database: database, settings: config.rates.book) }
+
+    public var tickerSource: any TickerSource {
+        CexTickerClient(baseURL: config.rates.baseURL, timeoutMillis: config.rates.timeoutMillis)
+    }
+
+    public func makeRateService(source: (any TickerSource)? = nil) -> RateService {
+        RateService(
+            source: source ?? tickerSource, settings: config.rates, repository: ratesRepository, clock: clock,
+            metrics: metrics, logger: logger.with(component: "rates")
+        )
+    }
+
+    /// Before the rate service starts: every pair must exist on the exchange (USDT/USD only
+    /// under the market policy). An exchange that cannot be reached now is not a reason to
+    /// stop taking card payments: that is logged, and conversions wait for rates.
+    public func checkRatePairs(timeout: Duration = .seconds(10)) async throws {
+        guard depositKey != nil else { return }
+        let source = tickerSource
+        let peg = config.rates.usdtPeg
+        do {
+            let missing = try await withTimeout(timeout) { try await RateService.checkPairs(source: source, usdtPeg: peg) }
+            if !missing.isEmpty {
+                let names = missing.map(\.rawValue).joined(separator: ", ")
+                let hint = missing.contains(.usdtUSD) ? "; set USDT_USD_POLICY=peg to treat 1 USDT as 1 USD (recorded with every conversion)" : ""
+                throw ConfigError(key: missing.contains(.usdtUSD) ? "USDT_USD_POLICY" : "CEXIO_BASE_URL",
+                                  problem: "cex.io does not offer \(names)\(hint)")
+            }
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            logger.warning("could not check cex.io pairs at startup; conversions wait until rates arrive", metadata: ["error": "\(error)"])
+        }
     }
 
     public func makeOutboxWorker(wallet: (any WalletDelivering)? = nil) -> OutboxWorker {
@@ -148,6 +186,9 @@ public final class Gateway: Sendable {
         }
         if parts.contains(.outboxWorker) {
             services.append(makeOutboxWorker())
+        }
+        if parts.contains(.rates), depositKey != nil {
+            services.append(makeRateService())
         }
         return services
     }

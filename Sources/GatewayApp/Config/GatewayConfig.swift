@@ -1,5 +1,6 @@
 import GatewayCore
 import Logging
+import Rates
 import Store
 
 /// The validated configuration. Built once at startup; anything invalid stops the program
@@ -18,6 +19,7 @@ public struct GatewayConfig: Sendable {
     public var outbox: OutboxSettings
     public var stripe: StripeSettings
     public var ethereum: EthereumSettings
+    public var rates: RatesSettings
 
     public struct OutboxSettings: Sendable {
         public var pollIntervalMillis: Int64
@@ -37,6 +39,15 @@ public struct GatewayConfig: Sendable {
     public struct EthereumSettings: Sendable {
         public var xpub: String?
         public var chainID: UInt64
+    }
+
+    public struct RatesSettings: Sendable {
+        public var baseURL: String
+        public var refreshSeconds: Int64
+        public var priceField: String
+        public var book: RateBook.Settings
+        public var timeoutMillis: Int64
+        public var usdtPeg: Bool
     }
 
     public enum LogFormat: String, Sendable { case logfmt, json }
@@ -87,6 +98,34 @@ public struct GatewayConfig: Sendable {
             toleranceSeconds: tolerance,
             maxBodyBytes: Int(try reader.int("STRIPE_MAX_BODY_BYTES", 1024...16_777_216)),
             livemode: try reader.bool("STRIPE_LIVEMODE")
+        )
+        let deviationText = source["RATES_MAX_DEVIATION_PERCENT"] ?? "10"
+        guard let deviation = DecimalPrice(deviationText), deviation >= DecimalPrice("0.1")!, deviation <= DecimalPrice("100")! else {
+            throw ConfigError(key: "RATES_MAX_DEVIATION_PERCENT", problem: "'\(deviationText)' is not a decimal from 0.1 to 100")
+        }
+        let field = source["RATES_PRICE_FIELD"] ?? "last"
+        guard ["last", "bid", "ask"].contains(field) else {
+            throw ConfigError(key: "RATES_PRICE_FIELD", problem: "expected last, bid or ask")
+        }
+        let policy = source["USDT_USD_POLICY"] ?? "market"
+        guard ["market", "peg"].contains(policy) else {
+            throw ConfigError(key: "USDT_USD_POLICY", problem: "expected market or peg")
+        }
+        let cexURL = source["CEXIO_BASE_URL"] ?? "https://cex.io/api"
+        guard cexURL.hasPrefix("http://") || cexURL.hasPrefix("https://") else {
+            throw ConfigError(key: "CEXIO_BASE_URL", problem: "expected an http:// or https:// URL")
+        }
+        rates = RatesSettings(
+            baseURL: cexURL,
+            refreshSeconds: try reader.int("RATES_REFRESH_SECONDS", 5...3600),
+            priceField: field,
+            book: RateBook.Settings(
+                maxAgeMillis: try reader.int("RATES_MAX_AGE_SECONDS", 10...3600) * 1000,
+                maxDeviationPercent: deviation,
+                deviationWindowMillis: try reader.int("RATES_DEVIATION_WINDOW_SECONDS", 10...86_400) * 1000
+            ),
+            timeoutMillis: try reader.int("RATES_TIMEOUT_MS", 100...60_000),
+            usdtPeg: policy == "peg"
         )
         ethereum = EthereumSettings(
             xpub: source["ETH_XPUB"],

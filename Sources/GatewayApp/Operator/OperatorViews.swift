@@ -60,6 +60,9 @@ extension Gateway {
         if config.ethereum.xpub == nil {
             logger.notice("deposit addresses off: ETH_XPUB not set")
         }
+        if config.ethereum.xpub == nil {
+            logger.notice("rates off: crypto deposits are off (ETH_XPUB not set)")
+        }
         if config.walletURL == nil {
             logger.info("crediting the embedded wallet on the internal listener (WALLET_API_URL not set)")
         }

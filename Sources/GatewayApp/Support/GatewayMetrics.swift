@@ -1,6 +1,7 @@
 import CoreMetrics
 import GatewayCore
 import Prometheus
+import Rates
 
 /// The gateway's metrics, registered in one Prometheus registry owned by the application
 /// (not a process-global), so tests can build several applications side by side.
@@ -54,6 +55,14 @@ public final class GatewayMetrics: Sendable {
     /// Seconds from the event's creation at Stripe to its durable record here.
     func stripeLag(seconds: Int64) {
         gauge("gateway_stripe_processing_lag_seconds").record(max(0, seconds))
+    }
+
+    func rateFetch(pair: RatePair, outcome: String) {
+        counter("gateway_rate_fetches_total", [("pair", pair.rawValue), ("outcome", outcome)]).increment()
+    }
+
+    func rateAge(pair: RatePair, seconds: Int64) {
+        gauge("gateway_rate_age_seconds", [("pair", pair.rawValue)]).record(seconds)
     }
 
     /// Backlog gauges, refreshed when `/metrics` is scraped.

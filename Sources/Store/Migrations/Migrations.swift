@@ -3,7 +3,7 @@
 /// Types: BIGINT for integers (cents, token units that fit, counts, ms timestamps), TEXT for
 /// everything else, including wei-sized amounts as exact decimal text and JSON documents.
 public enum Migrations {
-    public static let all: [Migration] = [foundation, stripe, depositAddresses]
+    public static let all: [Migration] = [foundation, stripe, depositAddresses, exchangeRates]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
 
@@ -114,6 +114,25 @@ public enum Migrations {
             address TEXT NOT NULL UNIQUE,
             created_at BIGINT NOT NULL,
             UNIQUE (key_id, address_index)
+        )
+        """,
+    ])
+
+    static let exchangeRates = Migration(version: 4, name: "exchange rates", statements: [
+        // The rate book, shared by every process: the last accepted price per pair, a price
+        // held by the deviation guard, and the last fetch error. Prices are exact decimal text.
+        """
+        CREATE TABLE exchange_rates (
+            pair TEXT PRIMARY KEY,
+            field TEXT,
+            price TEXT,
+            source TEXT,
+            fetched_at BIGINT,
+            held_price TEXT,
+            held_at BIGINT,
+            last_error TEXT,
+            last_error_at BIGINT,
+            updated_at BIGINT NOT NULL
         )
         """,
     ])

@@ -67,6 +67,10 @@ enum CommandSupport {
                 printError("gateway: \(error.description)")
                 throw Exit.unreachable
             }
+            if let error = error as? ConfigError {
+                printError(error.description)
+                throw Exit.configuration
+            }
             if let error = error as? APIError {
                 // Operator commands share the API's logic; its refusals read the same here.
                 printError("gateway: \(error.message)")

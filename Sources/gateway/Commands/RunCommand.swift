@@ -10,6 +10,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandSupport.withGateway(needsTokens: true) { gateway in
             gateway.logDisabledFeatures()
+            try await gateway.checkRatePairs()
             try await gateway.run(.all)
         }
     }

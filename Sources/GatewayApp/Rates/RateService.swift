@@ -1,0 +1,88 @@
+import GatewayCore
+import Logging
+import Rates
+import ServiceLifecycle
+
+/// Fetches each pair on an interval and keeps the shared rate book current. A failed fetch is
+/// logged, counted and recorded on the pair; the last good rate stays until it is too old.
+public struct RateService: Service {
+    let source: any TickerSource
+    let settings: GatewayConfig.RatesSettings
+    let repository: RatesRepository
+    let clock: WallClock
+    let metrics: GatewayMetrics
+    let logger: Logger
+
+    public static let pairs: [RatePair] = [.ethUSD, .usdtUSD]
+
+    public init(
+        source: any TickerSource, settings: GatewayConfig.RatesSettings, repository: RatesRepository, clock: WallClock,
+        metrics: GatewayMetrics, logger: Logger
+    ) {
+        self.source = source
+        self.settings = settings
+        self.repository = repository
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("rate service started", metadata: [
+            "source": "\(source.name)", "field": "\(settings.priceField)", "every_s": "\(settings.refreshSeconds)",
+            "usdt": "\(settings.usdtPeg ? "peg 1.00" : "market")",
+        ])
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await refreshOnce()
+            } catch {
+                logger.error("rate refresh could not be saved; will retry", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(settings.refreshSeconds)) }
+        }
+    }
+
+    /// One round: fetch every pair, offer each price to the book, save the book.
+    public func refreshOnce() async throws {
+        var book = try await repository.load()
+        for pair in Self.pairs {
+            let now = clock.nowMillis()
+            if pair == .usdtUSD, settings.usdtPeg {
+                _ = book.offer(Rate(pair: pair, field: "peg", price: .one, fetchedAtMillis: now, source: "peg (USDT_USD_POLICY=peg)"))
+                continue
+            }
+            do {
+                let price = try await source.price(pair, field: settings.priceField)
+                let rate = Rate(pair: pair, field: settings.priceField, price: price, fetchedAtMillis: clock.nowMillis(), source: source.name)
+                switch book.offer(rate) {
+                case .accepted, .confirmed:
+                    metrics.rateFetch(pair: pair, outcome: "accepted")
+                case .held(let previous):
+                    metrics.rateFetch(pair: pair, outcome: "held")
+                    logger.warning("rate held by the deviation guard until the next fetch confirms it", metadata: [
+                        "pair": "\(pair.rawValue)", "previous": "\(previous)", "new": "\(price)",
+                        "max_percent": "\(settings.book.maxDeviationPercent)",
+                    ])
+                }
+            } catch {
+                metrics.rateFetch(pair: pair, outcome: error.kind)
+                book.failed(pair, error: error.description, at: now)
+                logger.warning("rate fetch failed", metadata: ["pair": "\(pair.rawValue)", "error": "\(error)"])
+            }
+        }
+        try await repository.save(book, now: clock.nowMillis())
+        for pair in Self.pairs {
+            if let rate = book.pairs[pair]?.accepted { metrics.rateAge(pair: pair, seconds: rate.ageMillis(now: clock.nowMillis()) / 1000) }
+        }
+    }
+
+    /// Startup check: the exchange must offer every pair we convert at. USDT/USD is not in
+    /// cex.io's documentation; without it, only `USDT_USD_POLICY=peg` lets the gateway start.
+    public static func checkPairs(source: any TickerSource, usdtPeg: Bool) async throws -> [RatePair] {
+        let offered: Set<RatePair>
+        do { offered = try await source.availablePairs() } catch { throw error }
+        let needed = usdtPeg ? [RatePair.ethUSD] : pairs
+        let missing = needed.filter { !offered.contains($0) }
+        return missing
+    }
+}
