@@ -14,8 +14,10 @@ GATEWAY_TEST_DATABASE_URL=$(scripts/postgres.sh start "$pgdir" "$port")
 export GATEWAY_TEST_DATABASE_URL
 export GATEWAY_PYTHON="$PWD/.venv/bin/python"
 
-# The devnet harness's own tests (py-evm chain, controls, fault injection, fixture chain).
-.venv/bin/python -m pytest devnet webhooks/tools -q -p no:cacheprovider
+# The harnesses' own checks: Stripe fixtures and scenarios against their model, and the
+# devnet (py-evm chain, controls, fault injection, fixture chain).
+.venv/bin/python webhooks/tools/check_fixtures.py
+.venv/bin/python -m pytest devnet -q -p no:cacheprovider
 
 swift build --build-tests
 swift test --skip-build
