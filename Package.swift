@@ -76,7 +76,7 @@ let package = Package(
         ]),
         // Fixtures, backends, process and HTTP helpers shared by the test targets.
         .target(name: "GatewayTestSupport", dependencies: [
-            "GatewayApp", "Store", "GatewayCore",
+            "GatewayApp", "Store", "GatewayCore", "Stripe",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "RatesTests", dependencies: ["Rates", "GatewayCore", .product(name: "BigInt", package: "BigInt")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GatewayCore", "GatewayTestSupport"]),
         .testTarget(name: "GatewayAppTests", dependencies: [
-            "GatewayApp", "GatewayTestSupport", "Store", "GatewayCore",
+            "GatewayApp", "GatewayTestSupport", "Store", "GatewayCore", "Rates", "Ethereum",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
