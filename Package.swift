@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Ethereum", dependencies: [
             "CSecp256k1",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // Stripe-Signature verification and lenient event decoding (knows nothing of wallets).
         .target(name: "Stripe", dependencies: [

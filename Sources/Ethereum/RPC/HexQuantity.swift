@@ -1,0 +1,68 @@
+/// Strict parsing of JSON-RPC hex encodings (ethereum/execution-apis): quantities are `0x` +
+/// minimal hex digits (`0x0`, never `0x01`), data is `0x` + an even number of digits.
+public enum Hex {
+    /// A quantity up to 256 bits, as the high and low 128-bit halves.
+    public static func quantity256(_ text: String) throws(RPCError) -> (high: UInt128, low: UInt128) {
+        let digits = try quantityDigits(text)
+        guard digits.count <= 64 else { throw .malformed("quantity wider than 256 bits: \(text.prefix(80))") }
+        var high: UInt128 = 0, low: UInt128 = 0
+        for digit in digits {
+            // Shift the 256-bit value left by 4 and add the digit.
+            high = high << 4 | low >> 124
+            low = low << 4 | UInt128(nibble(digit))
+        }
+        return (high, low)
+    }
+
+    public static func uint64(_ text: String) throws(RPCError) -> UInt64 {
+        let value = try quantity256(text)
+        guard value.high == 0, value.low <= UInt128(UInt64.max) else { throw .malformed("quantity exceeds 64 bits: \(text)") }
+        return UInt64(value.low)
+    }
+
+    /// A 32-byte hash or topic: `0x` + 64 hex digits, returned lowercase.
+    public static func hash(_ text: String) throws(RPCError) -> String {
+        let lower = text.lowercased()
+        guard lower.hasPrefix("0x"), lower.utf8.count == 66, lower.utf8.dropFirst(2).allSatisfy(isHexDigit) else {
+            throw .malformed("not a 32-byte hash: \(text.prefix(80))")
+        }
+        return lower
+    }
+
+    /// Byte data: `0x` + an even number of hex digits.
+    public static func data(_ text: String) throws(RPCError) -> [UInt8] {
+        guard text.hasPrefix("0x") else { throw .malformed("data without 0x prefix") }
+        let digits = Array(text.utf8.dropFirst(2))
+        guard digits.count % 2 == 0, digits.allSatisfy(isHexDigit) else { throw .malformed("odd or non-hex data") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            bytes.append(nibble(digits[index]) << 4 | nibble(digits[index + 1]))
+            index += 2
+        }
+        return bytes
+    }
+
+    public static func quantity(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+
+    private static func quantityDigits(_ text: String) throws(RPCError) -> [UInt8] {
+        guard text.hasPrefix("0x") else { throw .malformed("quantity without 0x prefix: \(text.prefix(80))") }
+        let digits = Array(text.utf8.dropFirst(2))
+        guard !digits.isEmpty, digits.allSatisfy(isHexDigit) else { throw .malformed("not a hex quantity: \(text.prefix(80))") }
+        guard digits.count == 1 || digits[0] != UInt8(ascii: "0") else { throw .malformed("quantity with leading zero: \(text.prefix(80))") }
+        return digits
+    }
+
+    static func isHexDigit(_ c: UInt8) -> Bool {
+        (48...57).contains(c) || (97...102).contains(c) || (65...70).contains(c)
+    }
+
+    static func nibble(_ c: UInt8) -> UInt8 {
+        switch c {
+        case 48...57: c - 48
+        case 97...102: c - 87
+        default: c - 55
+        }
+    }
+}

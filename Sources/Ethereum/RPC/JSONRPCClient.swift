@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// JSON-RPC 2.0 over HTTP with batches (answers matched by id, never by position), a timeout
+/// per request, retries with backoff, and failover across several endpoints.
+public struct JSONRPCClient: Sendable {
+    /// Largest answer read: a full block with its transactions is a few hundred KB; a batch of
+    /// them, or a wide `eth_getLogs`, a few tens of MB at most.
+    public static let maxResponseBytes = 64 << 20
+    /// Calls per batch: providers cap batches (geth 1000, many providers 100).
+    public static let maxBatch = 100
+
+    public let endpoints: [String]
+    public let timeout: TimeAmount
+    public let maxAttempts: Int
+    public let backoffBaseMillis: Int64
+    let httpClient: HTTPClient
+
+    public init(endpoints: [String], timeoutMillis: Int64, maxAttempts: Int = 4, backoffBaseMillis: Int64 = 200, httpClient: HTTPClient = .shared) {
+        self.endpoints = endpoints
+        self.timeout = .milliseconds(timeoutMillis)
+        self.maxAttempts = max(1, maxAttempts)
+        self.backoffBaseMillis = backoffBaseMillis
+        self.httpClient = httpClient
+    }
+
+    public struct Call: Sendable {
+        public let method: String
+        public let params: [RPCValue]
+
+        public init(_ method: String, _ params: [RPCValue]) {
+            self.method = method
+            self.params = params
+        }
+    }
+
+    public func call(_ method: String, _ params: [RPCValue]) async throws(RPCError) -> RPCValue {
+        let answers = try await batch([Call(method, params)])
+        return try answers[0].get()
+    }
+
+    /// Sends calls in batches of at most `maxBatch`; each answer is the call's result or its
+    /// node error. Transport failures are retried (rotating endpoints), then thrown.
+    public func batch(_ calls: [Call]) async throws(RPCError) -> [Result<RPCValue, RPCError>] {
+        var results: [Result<RPCValue, RPCError>] = []
+        results.reserveCapacity(calls.count)
+        var start = 0
+        while start < calls.count {
+            let chunk = Array(calls[start..<min(start + Self.maxBatch, calls.count)])
+            results += try await withRetries { endpoint throws(RPCError) in try await send(chunk, to: endpoint) }
+            start += Self.maxBatch
+        }
+        return results
+    }
+
+    private func withRetries<T>(_ body: (String) async throws(RPCError) -> T) async throws(RPCError) -> T {
+        var lastError = RPCError.transport("no endpoint configured")
+        for attempt in 0..<maxAttempts {
+            guard !endpoints.isEmpty else { break }
+            let endpoint = endpoints[attempt % endpoints.count]
+            do {
+                return try await body(endpoint)
+            } catch {
+                lastError = error
+                guard error.isTransient, attempt + 1 < maxAttempts else { throw error }
+                let delay = backoffBaseMillis << min(attempt, 10)
+                try? await Task.sleep(for: .milliseconds(delay))
+                if Task.isCancelled { throw lastError }
+            }
+        }
+        throw lastError
+    }
+
+    private func send(_ calls: [Call], to endpoint: String) async throws(RPCError) -> [Result<RPCValue, RPCError>] {
+        let payload = RPCValue.array(calls.enumerated().map { index, call in
+            .object(["jsonrpc": .string("2.0"), "id": .number(String(index)), "method": .string(call.method), "params": .array(call.params)])
+        })
+        let body: Data
+        do { body = try JSONEncoder().encode(payload) } catch { throw .malformed("cannot encode request") }
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let bytes: ByteBuffer
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            guard response.status.code == 200 else {
+                _ = try? await response.body.collect(upTo: 1 << 16)
+                throw RPCError.http(status: Int(response.status.code))
+            }
+            bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+        } catch let error as RPCError {
+            throw error
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            throw .timeout
+        } catch {
+            throw .transport(String(describing: error))
+        }
+        let answers: [RPCValue]
+        do {
+            let decoded = try JSONDecoder().decode(RPCValue.self, from: Data(bytes.readableBytesView))
+            // A node may answer a whole batch with one error object (e.g. batch too large).
+            if case .object = decoded, let error = decoded["error"] { throw Self.nodeError(error) }
+            guard case .array(let list) = decoded else { throw RPCError.malformed("batch answer is not an array") }
+            answers = list
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            throw .malformed("answer is not JSON")
+        }
+        var byID: [Int: RPCValue] = [:]
+        for answer in answers {
+            if case .number(let text)? = answer["id"], let id = Int(text) { byID[id] = answer }
+            else if let text = answer["id"]?.string, let id = Int(text) { byID[id] = answer }
+        }
+        var results: [Result<RPCValue, RPCError>] = []
+        for index in calls.indices {
+            guard let answer = byID[index] else { throw .missingAnswer(id: index) }
+            if let error = answer["error"], !error.isNull {
+                results.append(.failure(Self.nodeError(error)))
+            } else {
+                results.append(.success(answer["result"] ?? .null))
+            }
+        }
+        return results
+    }
+
+    static func nodeError(_ value: RPCValue) -> RPCError {
+        let code: Int
+        if case .number(let text)? = value["code"], let parsed = Int(text) { code = parsed } else { code = 0 }
+        return .node(code: code, message: String((value["message"]?.string ?? "unknown error").prefix(500)))
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A JSON value from a node's answer. Numbers keep their text (nodes send hex strings for
+/// every quantity anyway); nothing here passes through `Double`.
+public indirect enum RPCValue: Sendable, Equatable, Codable {
+    case null
+    case bool(Bool)
+    case string(String)
+    case number(String)
+    case array([RPCValue])
+    case object([String: RPCValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
+        else if let string = try? container.decode(String.self) { self = .string(string) }
+        else if let decimal = try? container.decode(Decimal.self) { self = .number(decimal.description) }
+        else if let array = try? container.decode([RPCValue].self) { self = .array(array) }
+        else { self = .object(try container.decode([String: RPCValue].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .number(let value): try container.encode(Decimal(string: value) ?? 0)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    public subscript(key: String) -> RPCValue? {
+        if case .object(let object) = self { return object[key] }
+        return nil
+    }
+
+    public var string: String? { if case .string(let value) = self { value } else { nil } }
+    public var array: [RPCValue]? { if case .array(let value) = self { value } else { nil } }
+    public var isNull: Bool { self == .null }
+
+    /// A required string field, or a malformed-answer error naming it.
+    func field(_ key: String) throws(RPCError) -> String {
+        guard let value = self[key]?.string else { throw .malformed("missing field \(key)") }
+        return value
+    }
+}
