@@ -1,5 +1,6 @@
 import GatewayCore
 import Hummingbird
+import Ethereum
 import Logging
 import Rates
 import ServiceLifecycle
@@ -96,8 +97,11 @@ public final class Gateway: Sendable {
         public static let outboxWorker = Parts(rawValue: 4)
         /// The cex.io rate fetcher; runs only where crypto deposits are on (`ETH_XPUB` set).
         public static let rates = Parts(rawValue: 8)
+        /// The chain watcher; runs only with `ETH_XPUB` and `ETH_RPC_URL` set.
+        public static let watcher = Parts(rawValue: 16)
         public static let serve: Parts = [.publicHTTP, .internalHTTP, .outboxWorker]
-        public static let all: Parts = [.publicHTTP, .internalHTTP, .outboxWorker, .rates]
+        public static let watch: Parts = [.rates, .watcher]
+        public static let all: Parts = [.publicHTTP, .internalHTTP, .outboxWorker, .rates, .watcher]
     }
 
     /// Where the outbox delivers: the configured wallet, or our own internal listener.
@@ -141,6 +145,25 @@ public final class Gateway: Sendable {
         } catch {
             logger.warning("could not check cex.io pairs at startup; conversions wait until rates arrive", metadata: ["error": "\(error)"])
         }
+    }
+
+    public let addressBook: AddressBookHolder = AddressBookHolder()
+
+    public func makeChainWatcher(node: (any EthereumNode)? = nil) -> ChainWatcher {
+        let node = node ?? JSONRPCNode(client: JSONRPCClient(
+            endpoints: config.ethereum.rpcURLs, timeoutMillis: config.ethereum.rpcTimeoutMillis
+        ))
+        return ChainWatcher(
+            node: node, settings: config.ethereum, database: database, addressBook: addressBook.book(depositAddresses),
+            rates: ratesRepository, clock: clock, metrics: metrics, logger: logger.with(component: "watcher")
+        )
+    }
+
+    public func makeWatcherService(node: (any EthereumNode)? = nil) -> WatcherService {
+        WatcherService(
+            watcher: makeChainWatcher(node: node), database: database, settings: config.ethereum, clock: clock,
+            metrics: metrics, logger: logger.with(component: "watcher")
+        )
     }
 
     public func makeOutboxWorker(wallet: (any WalletDelivering)? = nil) -> OutboxWorker {
@@ -190,6 +213,9 @@ public final class Gateway: Sendable {
         if parts.contains(.rates), depositKey != nil {
             services.append(makeRateService())
         }
+        if parts.contains(.watcher), depositKey != nil, !config.ethereum.rpcURLs.isEmpty {
+            services.append(makeWatcherService())
+        }
         return services
     }
 
@@ -200,6 +226,7 @@ public final class Gateway: Sendable {
         HealthRoutes(database: database, outbox: outbox, metrics: metrics, clock: clock).register(on: router)
         WalletRoutes(wallet: wallet, clock: clock, metrics: metrics).register(on: router)
         depositAddressRoutes.register(on: router)
+        registerDepositRoutes(on: router)
         return router
     }
 

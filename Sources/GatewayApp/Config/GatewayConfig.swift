@@ -1,3 +1,4 @@
+import Ethereum
 import GatewayCore
 import Logging
 import Rates
@@ -39,6 +40,16 @@ public struct GatewayConfig: Sendable {
     public struct EthereumSettings: Sendable {
         public var xpub: String?
         public var chainID: UInt64
+        public var rpcURLs: [String]
+        public var confirmations: UInt64
+        public var usdtContract: EthereumAddress
+        public var startBlock: UInt64?
+        public var pollIntervalMillis: Int64
+        public var scanBatchBlocks: UInt64
+        public var logsMaxRange: UInt64
+        public var rpcTimeoutMillis: Int64
+        public var headStallSeconds: Int64
+        public var leaseSeconds: Int64
     }
 
     public struct RatesSettings: Sendable {
@@ -127,9 +138,28 @@ public struct GatewayConfig: Sendable {
             timeoutMillis: try reader.int("RATES_TIMEOUT_MS", 100...60_000),
             usdtPeg: policy == "peg"
         )
+        let rpcURLs = try reader.secrets("ETH_RPC_URL").map(\.value)
+        for url in rpcURLs where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ConfigError(key: "ETH_RPC_URL", problem: "expected http:// or https:// URLs")
+        }
+        let usdtText = source["ETH_USDT_CONTRACT"] ?? "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+        let usdt: EthereumAddress
+        do { usdt = try EthereumAddress(hex: usdtText) } catch {
+            throw ConfigError(key: "ETH_USDT_CONTRACT", problem: "'\(usdtText)' is not an address: \(error)")
+        }
         ethereum = EthereumSettings(
             xpub: source["ETH_XPUB"],
-            chainID: UInt64(try reader.int("ETH_CHAIN_ID", 1...Int64.max))
+            chainID: UInt64(try reader.int("ETH_CHAIN_ID", 1...Int64.max)),
+            rpcURLs: rpcURLs,
+            confirmations: UInt64(try reader.int("ETH_CONFIRMATIONS", 1...64)),
+            usdtContract: usdt,
+            startBlock: try source["ETH_START_BLOCK"].map { _ throws(ConfigError) in UInt64(try reader.int("ETH_START_BLOCK", 0...Int64.max)) },
+            pollIntervalMillis: try reader.int("ETH_POLL_INTERVAL_MS", 50...60_000),
+            scanBatchBlocks: UInt64(try reader.int("ETH_SCAN_BATCH_BLOCKS", 1...1000)),
+            logsMaxRange: UInt64(try reader.int("ETH_LOGS_MAX_RANGE", 1...100_000)),
+            rpcTimeoutMillis: try reader.int("ETH_RPC_TIMEOUT_MS", 100...120_000),
+            headStallSeconds: try reader.int("ETH_HEAD_STALL_SECONDS", 5...3600),
+            leaseSeconds: try reader.int("WATCHER_LEASE_SECONDS", 2...300)
         )
     }
 

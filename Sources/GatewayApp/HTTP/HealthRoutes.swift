@@ -31,6 +31,9 @@ struct HealthRoutes {
             if let stats = try? await outbox.stats(now: clock.nowMillis()) {
                 metrics.outboxBacklog(OutboxStatsSnapshot(counts: stats.counts, oldestUndeliveredAgeMillis: stats.oldestUndeliveredAgeMillis))
             }
+            if let counts = try? await database.transaction({ db in try await DepositStore.countsByStatus(db) }) {
+                metrics.deposits(counts)
+            }
             var buffer: [UInt8] = []
             metrics.registry.emit(into: &buffer)
             return Response(

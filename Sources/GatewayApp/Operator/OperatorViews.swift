@@ -62,6 +62,9 @@ extension Gateway {
         }
         if config.ethereum.xpub == nil {
             logger.notice("rates off: crypto deposits are off (ETH_XPUB not set)")
+            logger.notice("watcher off: ETH_XPUB not set")
+        } else if config.ethereum.rpcURLs.isEmpty {
+            logger.notice("watcher off: ETH_RPC_URL not set")
         }
         if config.walletURL == nil {
             logger.info("crediting the embedded wallet on the internal listener (WALLET_API_URL not set)")

@@ -65,6 +65,25 @@ public final class GatewayMetrics: Sendable {
         gauge("gateway_rate_age_seconds", [("pair", pair.rawValue)]).record(seconds)
     }
 
+    func ethHead(_ head: UInt64) { gauge("gateway_eth_head").record(Int64(clamping: head)) }
+
+    func ethCursor(_ cursor: UInt64, head: UInt64) {
+        gauge("gateway_eth_cursor").record(Int64(clamping: cursor))
+        gauge("gateway_eth_lag_blocks").record(Int64(clamping: head >= cursor ? head - cursor : 0))
+    }
+
+    func ethReorg() { counter("gateway_eth_reorgs_total").increment() }
+    func ethCreditedReorg() { counter("gateway_eth_credited_deposits_reorged_total").increment() }
+    func rpcError(_ kind: String) { counter("gateway_eth_rpc_errors_total", [("kind", kind)]).increment() }
+    func ethHeadStalled(_ stalled: Bool) { gauge("gateway_eth_head_stalled").record(stalled ? 1 : 0) }
+    func watcherActive(_ active: Bool) { gauge("gateway_watcher_active").record(active ? 1 : 0) }
+
+    func deposits(_ counts: [String: Int]) {
+        for status in DepositStatus.allCases {
+            gauge("gateway_deposits", [("status", status.rawValue)]).record(counts[status.rawValue] ?? 0)
+        }
+    }
+
     /// Backlog gauges, refreshed when `/metrics` is scraped.
     func outboxBacklog(_ stats: OutboxStatsSnapshot) {
         for status in OutboxStatus.allCases {

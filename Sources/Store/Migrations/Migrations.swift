@@ -3,7 +3,7 @@
 /// Types: BIGINT for integers (cents, token units that fit, counts, ms timestamps), TEXT for
 /// everything else, including wei-sized amounts as exact decimal text and JSON documents.
 public enum Migrations {
-    public static let all: [Migration] = [foundation, stripe, depositAddresses, exchangeRates]
+    public static let all: [Migration] = [foundation, stripe, depositAddresses, exchangeRates, chainWatcher]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
 
@@ -135,5 +135,59 @@ public enum Migrations {
             updated_at BIGINT NOT NULL
         )
         """,
+    ])
+
+    static let chainWatcher = Migration(version: 5, name: "chain watcher: deposits, canonical headers, cursor, leases", statements: [
+        // One row per external fact (chain, tx, log index; -1 for native ETH), never deleted.
+        """
+        CREATE TABLE deposits (
+            id {ID},
+            deposit_key TEXT NOT NULL UNIQUE,
+            chain_id BIGINT NOT NULL,
+            tx_hash TEXT NOT NULL,
+            log_index BIGINT NOT NULL,
+            account_id TEXT NOT NULL,
+            address TEXT NOT NULL,
+            asset TEXT NOT NULL,
+            amount_units TEXT NOT NULL,
+            block_number BIGINT NOT NULL,
+            block_hash TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            usd_cents BIGINT,
+            exact_usd TEXT,
+            rate_pair TEXT,
+            rate_field TEXT,
+            rate_price TEXT,
+            rate_source TEXT,
+            rate_fetched_at BIGINT,
+            seen_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            credited_at BIGINT,
+            UNIQUE (chain_id, tx_hash, log_index)
+        )
+        """,
+        "CREATE INDEX deposits_by_status ON deposits (status, block_number)",
+        "CREATE INDEX deposits_by_account ON deposits (account_id, id)",
+        // The canonical headers of a window behind the cursor, to find where a reorg forked.
+        """
+        CREATE TABLE chain_headers (
+            chain_id BIGINT NOT NULL,
+            number BIGINT NOT NULL,
+            hash TEXT NOT NULL,
+            parent_hash TEXT NOT NULL,
+            PRIMARY KEY (chain_id, number)
+        )
+        """,
+        """
+        CREATE TABLE chain_cursor (
+            chain_id BIGINT PRIMARY KEY,
+            number BIGINT NOT NULL,
+            head BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )
+        """,
+        // Leader election without a broker: one row per role, held until it expires.
+        "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
     ])
 }

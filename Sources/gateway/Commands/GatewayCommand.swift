@@ -11,6 +11,7 @@ struct GatewayCommand: AsyncParsableCommand {
             RunCommand.self, ServeCommand.self, MigrateCommand.self, ConfigCommand.self,
             AccountsCommand.self, CreditsCommand.self, WalletCommand.self, KeysCommand.self,
             PaymentsCommand.self, EventsCommand.self, WebhooksCommand.self, RatesCommand.self,
+            WatchCommand.self, DepositsCommand.self,
         ]
     )
 }

@@ -4,7 +4,8 @@ import GatewayApp
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run everything that is configured in one process (the default for a single machine)."
+        abstract: "Run everything that is configured in one process (the default for a single machine).",
+        discussion: "Listeners, outbox worker, and with ETH_XPUB (+ ETH_RPC_URL) the rate fetcher and the chain watcher."
     )
 
     func run() async throws {

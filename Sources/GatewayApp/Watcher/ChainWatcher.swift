@@ -1,0 +1,347 @@
+import Ethereum
+import GatewayCore
+import Logging
+import Rates
+import Store
+
+/// Follows the chain: finds reorgs against the stored canonical window, scans new blocks for
+/// ETH and USDT deposits, and credits deposits once they are deep enough and still canonical.
+///
+/// `pollOnce` is one bounded step; `WatcherService` calls it in a loop while it holds the lease,
+/// and tests call it directly after mining blocks.
+public struct ChainWatcher: Sendable {
+    let node: any EthereumNode
+    let settings: GatewayConfig.EthereumSettings
+    let database: any Database
+    let addressBook: AddressBook
+    let rates: RatesRepository
+    let clock: WallClock
+    let metrics: GatewayMetrics
+    let logger: Logger
+
+    /// Deposits confirmed per step; the rest wait for the next step.
+    static let confirmBatch = 200
+
+    public struct StepReport: Sendable, Equatable {
+        public var head: UInt64 = 0
+        public var cursor: UInt64 = 0
+        public var scannedBlocks = 0
+        public var reorgDepth: UInt64?
+        public var credited = 0
+    }
+
+    var chainID: UInt64 { settings.chainID }
+
+    /// Checks `eth_chainId` against the configuration; the watcher refuses to run otherwise.
+    public func checkChain() async throws {
+        let reported = try await node.chainID()
+        guard reported == chainID else {
+            throw ConfigError(key: "ETH_CHAIN_ID", problem: "is \(chainID) but the node at ETH_RPC_URL reports chain \(reported)")
+        }
+    }
+
+    @discardableResult
+    public func pollOnce() async throws -> StepReport {
+        var report = StepReport()
+        try await addressBook.refresh()
+        let head = try await node.blockNumber()
+        report.head = head
+        metrics.ethHead(head)
+        let now = clock.nowMillis()
+        var cursor: UInt64
+        if let stored = try await database.transaction({ db in try await DepositStore.cursor(chainID: chainID, db) }) {
+            cursor = stored.number
+        } else {
+            // First run: from ETH_START_BLOCK, or far enough back to catch deposits in flight.
+            let start = settings.startBlock ?? (head > 2 * settings.confirmations ? head - 2 * settings.confirmations : 0)
+            let initial = start == 0 ? 0 : start - 1
+            cursor = initial
+            try await database.transaction { db in try await DepositStore.setCursor(chainID: chainID, number: initial, head: head, now: now, db) }
+        }
+        if head < cursor {
+            // The node is behind what we already processed: a lagging or resyncing node.
+            logger.warning("node head is behind the cursor; waiting", metadata: ["head": "\(head)", "cursor": "\(cursor)"])
+            report.cursor = cursor
+            return report
+        }
+        if let fork = try await findFork(cursor: cursor) {
+            report.reorgDepth = cursor - fork
+            try await applyReorg(fork: fork, head: head)
+            cursor = fork
+        }
+        let to = min(head, cursor + settings.scanBatchBlocks)
+        if to > cursor {
+            report.scannedBlocks = try await scan(from: cursor + 1, to: to, head: head)
+            cursor += UInt64(report.scannedBlocks)
+        }
+        report.cursor = cursor
+        metrics.ethCursor(cursor, head: head)
+        report.credited = try await confirm(head: head)
+        return report
+    }
+
+    // MARK: - Reorgs
+
+    /// The highest stored height whose hash the node still has, if the node's chain differs
+    /// from ours at the cursor; nil when nothing changed.
+    func findFork(cursor: UInt64) async throws -> UInt64? {
+        let window = 2 * settings.confirmations + 2
+        let from = cursor > window ? cursor - window : 0
+        let stored = try await database.transaction { db in try await DepositStore.headers(chainID: chainID, from: from, db) }
+        guard let top = stored[cursor] else { return nil }
+        guard let nodeTop = try await node.headers([cursor])[0] else { return nil }
+        guard nodeTop.hash != top.hash else { return nil }
+        let numbers = stored.keys.filter { $0 < cursor }.sorted(by: >)
+        let nodeHeaders = try await node.headers(numbers)
+        for (number, header) in zip(numbers, nodeHeaders) where header?.hash == stored[number]?.hash {
+            return number
+        }
+        // Deeper than the stored window: rescan from below it.
+        let deepest = numbers.last ?? cursor
+        logger.error("reorg deeper than the stored header window", metadata: ["cursor": "\(cursor)", "window_from": "\(deepest)"])
+        return deepest > 0 ? deepest - 1 : 0
+    }
+
+    func applyReorg(fork: UInt64, head: UInt64) async throws {
+        let now = clock.nowMillis()
+        let changed = try await database.transaction { db in
+            let changed = try await DepositStore.reorg(chainID: chainID, above: fork, now: now, db)
+            try await DepositStore.pruneHeaders(chainID: chainID, above: fork, below: nil, db)
+            try await DepositStore.setCursor(chainID: chainID, number: fork, head: head, now: now, db)
+            return changed
+        }
+        metrics.ethReorg()
+        logger.warning("reorg: rewound to the fork point", metadata: ["fork": "\(fork)", "deposits_affected": "\(changed.count)"])
+        for deposit in changed where deposit.status == .reorgedAfterCredit {
+            metrics.ethCreditedReorg()
+            logger.error("a credited deposit left the canonical chain (reorg deeper than the confirmation depth); an operator must decide", metadata: [
+                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "usd_cents": "\(deposit.usdCents ?? 0)",
+            ])
+        }
+    }
+
+    // MARK: - Scanning
+
+    /// Scans [from, to]; returns how many consecutive blocks were recorded (fewer if the chain
+    /// moved under us, which the next step's reorg check handles).
+    func scan(from: UInt64, to: UInt64, head: UInt64) async throws -> Int {
+        let numbers = Array(from...to)
+        let fetched = try await node.blocks(numbers)
+        var blocks: [Block] = []
+        let previous = try await database.transaction { db in try await DepositStore.headers(chainID: chainID, from: from - min(from, 1), db) }
+        var parentHash = from > 0 ? previous[from - 1]?.hash : nil
+        for block in fetched {
+            guard let block else { break }  // the node does not have it (yet)
+            if let parentHash, block.header.parentHash != parentHash { break }
+            blocks.append(block)
+            parentHash = block.header.hash
+        }
+        guard let last = blocks.last else { return 0 }
+        let hashes = Dictionary(uniqueKeysWithValues: blocks.map { ($0.header.number, $0.header.hash) })
+
+        var found: [DepositRecord] = []
+        let now = clock.nowMillis()
+        // ETH: top-level transactions to a deposit address, with value, and their receipts.
+        for block in blocks {
+            let candidates = block.transactions.filter { tx in
+                guard let to = tx.to, tx.value != (0, 0) else { return false }
+                return addressBook.contains(to)
+            }
+            guard !candidates.isEmpty else { continue }
+            let receipts = try await receipts(for: candidates.map(\.hash), block: block.header.number)
+            for tx in candidates {
+                guard let receipt = receipts[tx.hash], receipt.blockHash == block.header.hash else {
+                    throw RPCError.malformed("receipt of \(tx.hash) missing or from another block")
+                }
+                guard let to = tx.to else { continue }
+                found.append(try await deposit(
+                    txHash: tx.hash, logIndex: -1, to: to, asset: .eth, value: tx.value, block: block.header,
+                    failed: receipt.status != 1, now: now
+                ))
+            }
+        }
+        // USDT: Transfer logs of the configured contract to a deposit address.
+        for log in try await transferLogs(from: from, to: last.header.number) {
+            guard !log.removed, log.topics.count == 3, log.topics[0] == erc20TransferTopic,
+                  log.address == settings.usdtContract, let hash = hashes[log.blockNumber] else { continue }
+            guard log.blockHash == hash else { return 0 }  // the chain moved between calls: redo next step
+            guard let recipient = try? EthereumAddress(bytes: (try? Hex.data(log.topics[2]))?.suffix(20) ?? []),
+                  addressBook.contains(recipient), log.data.count == 32 else { continue }
+            found.append(try await deposit(
+                txHash: log.transactionHash, logIndex: Int64(log.logIndex), to: recipient, asset: .usdt,
+                value: Self.uint256(log.data), block: BlockHeader(number: log.blockNumber, hash: hash, parentHash: ""),
+                failed: false, now: now
+            ))
+        }
+        let keepFrom = last.header.number > 2 * settings.confirmations + 2 ? last.header.number - 2 * settings.confirmations - 2 : 0
+        let deposits = found, recorded = blocks
+        try await database.transaction { db in
+            for deposit in deposits { try await DepositStore.observe(deposit, now: now, db) }
+            for block in recorded {
+                try await DepositStore.saveHeader(chainID: chainID, number: block.header.number, hash: block.header.hash, parent: block.header.parentHash, db)
+            }
+            try await DepositStore.pruneHeaders(chainID: chainID, above: nil, below: keepFrom, db)
+            try await DepositStore.setCursor(chainID: chainID, number: last.header.number, head: head, now: now, db)
+        }
+        for deposit in found {
+            logger.info("deposit seen", metadata: [
+                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "asset": "\(deposit.asset)",
+                "units": "\(deposit.amountUnits)", "block": "\(deposit.blockNumber)", "status": "\(deposit.status.rawValue)",
+            ])
+        }
+        return blocks.count
+    }
+
+    private func deposit(
+        txHash: String, logIndex: Int64, to: EthereumAddress, asset: Asset, value: (high: UInt128, low: UInt128),
+        block: BlockHeader, failed: Bool, now: Int64
+    ) async throws -> DepositRecord {
+        guard let owner = try await DepositAddressStore(database: database).record(address: to.lowercaseHex) else {
+            throw StoreError.decoding("address \(to) is in the book but has no account")
+        }
+        let key = try IdempotencyKey.ethDeposit(chainID: chainID, txHash: txHash, logIndex: Int(logIndex)).rawValue
+        var status: DepositStatus = failed ? .failed : .seen
+        var reason: String? = failed ? "receipt status 0: the transaction failed" : nil
+        var units = String(value.low)
+        if value.high != 0 {
+            // Beyond 128 bits no real ETH or USDT amount exists; never truncate, park it.
+            status = .parked
+            reason = "amount exceeds 128 bits"
+            units = "overflow:\(value.high):\(value.low)"
+        }
+        return DepositRecord(
+            key: key, chainID: chainID, txHash: txHash, logIndex: logIndex, account: owner.account.rawValue,
+            address: to.lowercaseHex, asset: asset.rawValue, amountUnits: units, blockNumber: block.number,
+            blockHash: block.hash, status: status, reason: reason, seenAtMillis: now
+        )
+    }
+
+    private func receipts(for hashes: [String], block: UInt64) async throws -> [String: ChainReceipt] {
+        var byHash: [String: ChainReceipt] = [:]
+        if let all = try await node.blockReceipts(block) {
+            for receipt in all { byHash[receipt.transactionHash] = receipt }
+        } else {
+            for receipt in try await node.receipts(hashes).compactMap({ $0 }) { byHash[receipt.transactionHash] = receipt }
+        }
+        return byHash
+    }
+
+    /// `eth_getLogs` in spans of at most ETH_LOGS_MAX_RANGE, halving a span while the provider
+    /// answers with a range or result limit.
+    func transferLogs(from: UInt64, to: UInt64) async throws -> [ChainLog] {
+        var logs: [ChainLog] = []
+        var start = from
+        var span = settings.logsMaxRange
+        while start <= to {
+            let end = min(to, start + span - 1)
+            let result: Result<[ChainLog], RPCError>
+            do {
+                result = .success(try await node.logs(address: settings.usdtContract, topic0: erc20TransferTopic, from: start, to: end))
+            } catch {
+                result = .failure(error)
+            }
+            switch result {
+            case .success(let page):
+                logs += page
+                start = end + 1
+            case .failure(let error):
+                guard error.isRangeLimit, span > 1 else { throw error }
+                span = max(1, span / 2)
+                metrics.rpcError(error.kind)
+            }
+        }
+        return logs
+    }
+
+    static func uint256(_ data: [UInt8]) -> (high: UInt128, low: UInt128) {
+        var high: UInt128 = 0, low: UInt128 = 0
+        for byte in data.prefix(16) { high = high << 8 | UInt128(byte) }
+        for byte in data.dropFirst(16).prefix(16) { low = low << 8 | UInt128(byte) }
+        return (high, low)
+    }
+
+    // MARK: - Confirmation and credit
+
+    /// Credits deposits that are deep enough and whose block is still canonical now.
+    func confirm(head: UInt64) async throws -> Int {
+        guard head + 1 >= settings.confirmations else { return 0 }
+        let maxBlock = head + 1 - settings.confirmations
+        let ready = try await database.transaction { db in
+            try await DepositStore.pending(chainID: chainID, maxBlock: maxBlock, limit: Self.confirmBatch, db)
+        }
+        guard !ready.isEmpty else { return 0 }
+        let numbers = Array(Set(ready.map(\.blockNumber))).sorted()
+        let canonical = Dictionary(uniqueKeysWithValues: zip(numbers, try await node.headers(numbers)).map { ($0, $1?.hash) })
+        let book = try await rates.load()
+        var credited = 0
+        for deposit in ready {
+            let now = clock.nowMillis()
+            guard canonical[deposit.blockNumber] == deposit.blockHash else {
+                // Not on the canonical chain at the required depth: never credited. The next
+                // step's reorg check rewinds and re-scans; a re-included tx becomes `seen` again.
+                _ = try await database.transaction { db in
+                    try await DepositStore.transition(key: deposit.key, to: .orphaned, reason: "block hash no longer canonical at confirmation", now: now, db)
+                }
+                continue
+            }
+            guard let asset = Asset(rawValue: deposit.asset) else { continue }
+            let amount = try TokenAmount(unitsText: Substring(deposit.amountUnits), asset: asset)
+            switch DepositConversionDecision.decide(amount, book: book, now: now) {
+            case .awaitRate(let reason):
+                if deposit.status != .awaitingRate { logger.warning("deposit awaiting a usable rate", metadata: ["deposit": "\(deposit.key)", "reason": "\(reason)"]) }
+                _ = try await database.transaction { db in
+                    try await DepositStore.transition(key: deposit.key, to: .awaitingRate, reason: reason, now: now, db)
+                }
+            case .refuse(let reason):
+                _ = try await database.transaction { db in
+                    try await DepositStore.transition(key: deposit.key, to: .parked, reason: reason, now: now, db)
+                }
+            case .convert(let conversion):
+                if try await credit(deposit, amount: amount, conversion: conversion, now: now) { credited += 1 }
+            }
+        }
+        return credited
+    }
+
+    /// The deposit's state and its outbox credit, in one transaction.
+    private func credit(_ deposit: DepositRecord, amount: TokenAmount, conversion: Conversion, now: Int64) async throws -> Bool {
+        guard conversion.cents.value > 0 else {
+            _ = try await database.transaction { db in
+                try await DepositStore.transition(key: deposit.key, to: .parked, reason: "worth less than one cent (\(conversion.exactUSD) USD)", now: now, db)
+            }
+            return false
+        }
+        let rate = conversion.rate
+        let details = JSONValue.object([
+            "source": .string("ethereum"), "chain_id": .int(Int64(chainID)), "asset": .string(deposit.asset),
+            "amount_units": .string(deposit.amountUnits), "amount": .string(amount.description), "tx_hash": .string(deposit.txHash),
+            "log_index": .int(deposit.logIndex), "block_number": .int(Int64(deposit.blockNumber)), "address": .string(deposit.address),
+            "exact_usd": .string(conversion.exactUSD),
+            "rate": .object([
+                "pair": .string(rate.pair.rawValue), "field": .string(rate.field), "price": .string(rate.price.description),
+                "source": .string(rate.source), "fetched_at": .string(Timestamp.rfc3339(millis: rate.fetchedAtMillis)),
+            ]),
+        ])
+        let request = OutboxRequest(
+            key: try IdempotencyKey(deposit.key), account: try AccountID(deposit.account), direction: .credit,
+            amount: try PositiveCents(conversion.cents.value), kind: .cryptoTopup, reference: deposit.txHash,
+            description: "\(amount) deposit at \(rate.price) \(rate.pair.rawValue)", detailsJSON: details.canonicalText
+        )
+        let record = DepositStore.CreditRecord(
+            usdCents: conversion.cents.value, exactUSD: conversion.exactUSD, pair: rate.pair.rawValue, field: rate.field,
+            price: rate.price.description, source: rate.source, fetchedAtMillis: rate.fetchedAtMillis
+        )
+        let done = try await database.transaction { db -> Bool in
+            guard try await DepositStore.markCredited(key: deposit.key, record, now: now, db) else { return false }
+            try await OutboxStore.enqueue(request, now: now, db)
+            return true
+        }
+        if done {
+            logger.info("deposit credited", metadata: [
+                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "usd_cents": "\(conversion.cents.value)",
+                "rate": "\(rate.price) \(rate.pair.rawValue)",
+            ])
+        }
+        return done
+    }
+}

@@ -1,0 +1,80 @@
+import Ethereum
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Runs the chain watcher while holding the `eth-watcher` lease. A second instance waits as
+/// a hot standby and takes over once the holder's lease expires (it renews every step).
+public struct WatcherService: Service {
+    let watcher: ChainWatcher
+    let database: any Database
+    let settings: GatewayConfig.EthereumSettings
+    let clock: WallClock
+    let metrics: GatewayMetrics
+    let logger: Logger
+    let holder: String
+
+    static let leaseName = "eth-watcher"
+
+    public init(watcher: ChainWatcher, database: any Database, settings: GatewayConfig.EthereumSettings, clock: WallClock, metrics: GatewayMetrics, logger: Logger) {
+        self.watcher = watcher
+        self.database = database
+        self.settings = settings
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+        self.holder = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+    }
+
+    public func run() async throws {
+        try await watcher.checkChain()
+        logger.info("watcher started", metadata: [
+            "chain_id": "\(settings.chainID)", "confirmations": "\(settings.confirmations)", "usdt": "\(settings.usdtContract)",
+            "endpoints": "\(settings.rpcURLs.count)",
+        ])
+        var leading = false
+        var lastHead: UInt64 = 0
+        var lastHeadChange = clock.nowMillis()
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let now = clock.nowMillis()
+            let holds = (try? await database.transaction { db in
+                try await DepositStore.acquireLease(name: Self.leaseName, holder: holder, now: now, expiresAt: now + settings.leaseSeconds * 1000, db)
+            }) ?? false
+            if holds != leading {
+                leading = holds
+                logger.notice(holds ? "watcher lease acquired: this instance is active" : "watcher lease held elsewhere: standing by")
+            }
+            metrics.watcherActive(holds)
+            var caughtUp = true
+            if holds {
+                do {
+                    let report = try await watcher.pollOnce()
+                    caughtUp = report.cursor >= report.head
+                    if report.head != lastHead {
+                        lastHead = report.head
+                        lastHeadChange = clock.nowMillis()
+                    }
+                    let stalled = clock.nowMillis() - lastHeadChange > settings.headStallSeconds * 1000
+                    metrics.ethHeadStalled(stalled)
+                    if stalled {
+                        logger.warning("node head has not advanced", metadata: ["head": "\(lastHead)", "seconds": "\((clock.nowMillis() - lastHeadChange) / 1000)"])
+                    }
+                } catch let error as RPCError {
+                    metrics.rpcError(error.kind)
+                    logger.warning("watcher step failed; will retry", metadata: ["error": "\(error)"])
+                } catch {
+                    logger.error("watcher step failed; will retry", metadata: ["error": "\(error)"])
+                }
+            }
+            // Catching up: go again at once. Caught up or standing by: wait one interval.
+            if !caughtUp { continue }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(settings.pollIntervalMillis)) }
+        }
+        if leading {
+            // Hand over at once rather than making the standby wait for expiry.
+            try? await database.transaction { db in try await DepositStore.releaseLease(name: Self.leaseName, holder: holder, db) }
+        }
+        logger.info("watcher stopped")
+    }
+}

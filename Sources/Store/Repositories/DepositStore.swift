@@ -1,0 +1,278 @@
+import GatewayCore
+
+/// A deposit row. Amounts are exact decimal text of the smallest unit.
+public struct DepositRecord: Sendable, Equatable {
+    public var key: String
+    public var chainID: UInt64
+    public var txHash: String
+    public var logIndex: Int64
+    public var account: String
+    public var address: String
+    public var asset: String
+    public var amountUnits: String
+    public var blockNumber: UInt64
+    public var blockHash: String
+    public var status: DepositStatus
+    public var reason: String?
+    public var usdCents: Int64?
+    public var exactUSD: String?
+    public var ratePair: String?
+    public var rateField: String?
+    public var ratePrice: String?
+    public var rateSource: String?
+    public var rateFetchedAtMillis: Int64?
+    public var seenAtMillis: Int64
+    public var updatedAtMillis: Int64
+    public var creditedAtMillis: Int64?
+
+    public init(
+        key: String, chainID: UInt64, txHash: String, logIndex: Int64, account: String, address: String, asset: String,
+        amountUnits: String, blockNumber: UInt64, blockHash: String, status: DepositStatus, reason: String? = nil,
+        seenAtMillis: Int64
+    ) {
+        self.key = key
+        self.chainID = chainID
+        self.txHash = txHash
+        self.logIndex = logIndex
+        self.account = account
+        self.address = address
+        self.asset = asset
+        self.amountUnits = amountUnits
+        self.blockNumber = blockNumber
+        self.blockHash = blockHash
+        self.status = status
+        self.reason = reason
+        self.seenAtMillis = seenAtMillis
+        self.updatedAtMillis = seenAtMillis
+    }
+}
+
+/// Deposits, the canonical header window, the cursor and leases.
+public enum DepositStore {
+    /// Records a deposit seen in a canonical block, applying `DepositRules.afterObserved` to an
+    /// existing row. Returns the status it now has.
+    @discardableResult
+    public static func observe(_ deposit: DepositRecord, now: Int64, _ db: any SQLExecutor) async throws -> DepositStatus {
+        if let existing = try await find(key: deposit.key, db) {
+            guard let next = DepositRules.afterObserved(existing.status, sameBlock: existing.blockHash == deposit.blockHash) else {
+                return existing.status
+            }
+            try await db.query(
+                "UPDATE deposits SET block_number = $1, block_hash = $2, status = $3, reason = NULL, updated_at = $4 WHERE deposit_key = $5",
+                [.int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(next.rawValue), .int(now), .text(deposit.key)]
+            )
+            return next
+        }
+        try await db.query(
+            """
+            INSERT INTO deposits (deposit_key, chain_id, tx_hash, log_index, account_id, address, asset, amount_units,
+                block_number, block_hash, status, reason, seen_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+            """,
+            [
+                .text(deposit.key), .int(Int64(deposit.chainID)), .text(deposit.txHash), .int(deposit.logIndex),
+                .text(deposit.account), .text(deposit.address), .text(deposit.asset), .text(deposit.amountUnits),
+                .int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(deposit.status.rawValue),
+                .optional(deposit.reason), .int(now),
+            ]
+        )
+        return deposit.status
+    }
+
+    /// Marks every deposit above `forkBlock` as reorged out; returns the rows it changed
+    /// (with their new status) so the caller can alert on credited ones.
+    public static func reorg(chainID: UInt64, above forkBlock: UInt64, now: Int64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
+        let affected = try await db.query(
+            "SELECT \(columns) FROM deposits WHERE chain_id = $1 AND block_number > $2 AND status IN ('seen', 'awaiting_rate', 'credited')",
+            [.int(Int64(chainID)), .int(Int64(forkBlock))]
+        ).map(record)
+        var changed: [DepositRecord] = []
+        for var deposit in affected {
+            deposit.status = DepositRules.afterReorg(deposit.status)
+            deposit.reason = "block \(deposit.blockNumber) \(deposit.blockHash) left the canonical chain"
+            try await db.query(
+                "UPDATE deposits SET status = $1, reason = $2, updated_at = $3 WHERE deposit_key = $4",
+                [.text(deposit.status.rawValue), .optional(deposit.reason), .int(now), .text(deposit.key)]
+            )
+            changed.append(deposit)
+        }
+        return changed
+    }
+
+    /// Pending deposits whose block is at or below `maxBlock` (deep enough), oldest first.
+    public static func pending(chainID: UInt64, maxBlock: UInt64, limit: Int, _ db: any SQLExecutor) async throws -> [DepositRecord] {
+        try await db.query(
+            """
+            SELECT \(columns) FROM deposits WHERE chain_id = $1 AND status IN ('seen', 'awaiting_rate') AND block_number <= $2
+            ORDER BY block_number, id LIMIT $3
+            """,
+            [.int(Int64(chainID)), .int(Int64(maxBlock)), .int(Int64(limit))]
+        ).map(record)
+    }
+
+    /// Moves a still-pending deposit to `status`; false if another watcher got there first.
+    public static func transition(
+        key: String, to status: DepositStatus, reason: String?, now: Int64, _ db: any SQLExecutor
+    ) async throws -> Bool {
+        !(try await db.query(
+            """
+            UPDATE deposits SET status = $1, reason = $2, updated_at = $3
+            WHERE deposit_key = $4 AND status IN ('seen', 'awaiting_rate') RETURNING id
+            """,
+            [.text(status.rawValue), .optional(reason), .int(now), .text(key)]
+        )).isEmpty
+    }
+
+    public struct CreditRecord: Sendable {
+        public let usdCents: Int64
+        public let exactUSD: String
+        public let pair: String
+        public let field: String
+        public let price: String
+        public let source: String
+        public let fetchedAtMillis: Int64
+
+        public init(usdCents: Int64, exactUSD: String, pair: String, field: String, price: String, source: String, fetchedAtMillis: Int64) {
+            self.usdCents = usdCents
+            self.exactUSD = exactUSD
+            self.pair = pair
+            self.field = field
+            self.price = price
+            self.source = source
+            self.fetchedAtMillis = fetchedAtMillis
+        }
+    }
+
+    /// Marks a pending deposit credited with its conversion; false if it was not pending.
+    public static func markCredited(key: String, _ credit: CreditRecord, now: Int64, _ db: any SQLExecutor) async throws -> Bool {
+        !(try await db.query(
+            """
+            UPDATE deposits SET status = 'credited', reason = NULL, usd_cents = $1, exact_usd = $2, rate_pair = $3,
+                rate_field = $4, rate_price = $5, rate_source = $6, rate_fetched_at = $7, credited_at = $8, updated_at = $8
+            WHERE deposit_key = $9 AND status IN ('seen', 'awaiting_rate') RETURNING id
+            """,
+            [
+                .int(credit.usdCents), .text(credit.exactUSD), .text(credit.pair), .text(credit.field), .text(credit.price),
+                .text(credit.source), .int(credit.fetchedAtMillis), .int(now), .text(key),
+            ]
+        )).isEmpty
+    }
+
+    public static func find(key: String, _ db: any SQLExecutor) async throws -> DepositRecord? {
+        try await db.queryOne("SELECT \(columns) FROM deposits WHERE deposit_key = $1", [.text(key)]).map(record)
+    }
+
+    public static func list(status: String?, account: String?, limit: Int, _ db: any SQLExecutor) async throws -> [DepositRecord] {
+        try await db.query(
+            """
+            SELECT \(columns) FROM deposits WHERE ($1 = '' OR status = $1) AND ($2 = '' OR account_id = $2)
+            ORDER BY id DESC LIMIT $3
+            """,
+            [.text(status ?? ""), .text(account ?? ""), .int(Int64(limit))]
+        ).map(record)
+    }
+
+    public static func countsByStatus(_ db: any SQLExecutor) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try await db.query("SELECT status, COUNT(*) AS n FROM deposits GROUP BY status") {
+            counts[try row.text("status")] = Int(try row.int("n"))
+        }
+        return counts
+    }
+
+    // MARK: - Headers, cursor, lease
+
+    public static func cursor(chainID: UInt64, _ db: any SQLExecutor) async throws -> (number: UInt64, head: UInt64)? {
+        guard let row = try await db.queryOne("SELECT number, head FROM chain_cursor WHERE chain_id = $1", [.int(Int64(chainID))]) else {
+            return nil
+        }
+        return (UInt64(try row.int("number")), UInt64(try row.int("head")))
+    }
+
+    public static func setCursor(chainID: UInt64, number: UInt64, head: UInt64, now: Int64, _ db: any SQLExecutor) async throws {
+        try await db.query(
+            """
+            INSERT INTO chain_cursor (chain_id, number, head, updated_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (chain_id) DO UPDATE SET number = excluded.number, head = excluded.head, updated_at = excluded.updated_at
+            """,
+            [.int(Int64(chainID)), .int(Int64(number)), .int(Int64(head)), .int(now)]
+        )
+    }
+
+    /// Stored canonical headers from `from` upward, by number.
+    public static func headers(chainID: UInt64, from: UInt64, _ db: any SQLExecutor) async throws -> [UInt64: (hash: String, parent: String)] {
+        var headers: [UInt64: (hash: String, parent: String)] = [:]
+        for row in try await db.query(
+            "SELECT number, hash, parent_hash FROM chain_headers WHERE chain_id = $1 AND number >= $2",
+            [.int(Int64(chainID)), .int(Int64(from))]
+        ) {
+            headers[UInt64(try row.int("number"))] = (try row.text("hash"), try row.text("parent_hash"))
+        }
+        return headers
+    }
+
+    public static func saveHeader(chainID: UInt64, number: UInt64, hash: String, parent: String, _ db: any SQLExecutor) async throws {
+        try await db.query(
+            """
+            INSERT INTO chain_headers (chain_id, number, hash, parent_hash) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (chain_id, number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash
+            """,
+            [.int(Int64(chainID)), .int(Int64(number)), .text(hash), .text(parent)]
+        )
+    }
+
+    /// Drops headers above `number` (after a reorg) or below `keepFrom` (outside the window).
+    public static func pruneHeaders(chainID: UInt64, above number: UInt64?, below keepFrom: UInt64?, _ db: any SQLExecutor) async throws {
+        if let number {
+            try await db.query("DELETE FROM chain_headers WHERE chain_id = $1 AND number > $2", [.int(Int64(chainID)), .int(Int64(number))])
+        }
+        if let keepFrom {
+            try await db.query("DELETE FROM chain_headers WHERE chain_id = $1 AND number < $2", [.int(Int64(chainID)), .int(Int64(keepFrom))])
+        }
+    }
+
+    /// Takes or renews the lease `name` for `holder` until `expiresAt`; true if we hold it.
+    public static func acquireLease(name: String, holder: String, now: Int64, expiresAt: Int64, _ db: any SQLExecutor) async throws -> Bool {
+        let rows = try await db.query(
+            """
+            INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE leases.holder = excluded.holder OR leases.expires_at < $4
+            RETURNING holder
+            """,
+            [.text(name), .text(holder), .int(expiresAt), .int(now)]
+        )
+        return (try rows.first?.text("holder")) == holder
+    }
+
+    public static func releaseLease(name: String, holder: String, _ db: any SQLExecutor) async throws {
+        try await db.query("DELETE FROM leases WHERE name = $1 AND holder = $2", [.text(name), .text(holder)])
+    }
+
+    static let columns = """
+        deposit_key, chain_id, tx_hash, log_index, account_id, address, asset, amount_units, block_number, block_hash,
+        status, reason, usd_cents, exact_usd, rate_pair, rate_field, rate_price, rate_source, rate_fetched_at,
+        seen_at, updated_at, credited_at
+        """
+
+    static func record(_ row: SQLRow) throws -> DepositRecord {
+        guard let status = DepositStatus(rawValue: try row.text("status")) else { throw StoreError.decoding("unknown deposit status") }
+        var record = DepositRecord(
+            key: try row.text("deposit_key"), chainID: UInt64(try row.int("chain_id")), txHash: try row.text("tx_hash"),
+            logIndex: try row.int("log_index"), account: try row.text("account_id"), address: try row.text("address"),
+            asset: try row.text("asset"), amountUnits: try row.text("amount_units"),
+            blockNumber: UInt64(try row.int("block_number")), blockHash: try row.text("block_hash"), status: status,
+            reason: try row.optionalText("reason"), seenAtMillis: try row.int("seen_at")
+        )
+        record.usdCents = try row.optionalInt("usd_cents")
+        record.exactUSD = try row.optionalText("exact_usd")
+        record.ratePair = try row.optionalText("rate_pair")
+        record.rateField = try row.optionalText("rate_field")
+        record.ratePrice = try row.optionalText("rate_price")
+        record.rateSource = try row.optionalText("rate_source")
+        record.rateFetchedAtMillis = try row.optionalInt("rate_fetched_at")
+        record.updatedAtMillis = try row.int("updated_at")
+        record.creditedAtMillis = try row.optionalInt("credited_at")
+        return record
+    }
+}

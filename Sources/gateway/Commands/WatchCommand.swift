@@ -1,0 +1,20 @@
+import ArgumentParser
+import GatewayApp
+
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Run the chain watcher and the rate fetcher (one active per database; others stand by)."
+    )
+
+    func run() async throws {
+        try await CommandSupport.withGateway { gateway in
+            guard gateway.depositKey != nil, !gateway.config.ethereum.rpcURLs.isEmpty else {
+                CommandSupport.printError("configuration error: ETH_XPUB and ETH_RPC_URL must both be set to watch the chain")
+                throw Exit.configuration
+            }
+            try await gateway.checkRatePairs()
+            try await gateway.run(.watch)
+        }
+    }
+}
