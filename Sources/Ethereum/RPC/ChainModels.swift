@@ -21,12 +21,8 @@ public struct ChainTransaction: Sendable, Equatable {
     public let hash: String
     /// nil for contract creation.
     public let to: EthereumAddress?
-    /// Wei, up to 256 bits (high, low).
-    public let value: (high: UInt128, low: UInt128)
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.hash == rhs.hash && lhs.to == rhs.to && lhs.value == rhs.value
-    }
+    /// Wei, up to 256 bits.
+    public let value: Word256
 
     init(_ value: RPCValue) throws(RPCError) {
         hash = try Hex.hash(try value.field("hash"))

@@ -1,18 +1,18 @@
-/// The node calls the watcher makes, typed. `JSONRPCNode` speaks to a real node; tests can
+/// The node calls the watcher makes, typed. Every error thrown is an `RPCError`. `JSONRPCNode` speaks to a real node; tests can
 /// substitute their own.
 public protocol EthereumNode: Sendable {
-    func chainID() async throws(RPCError) -> UInt64
-    func blockNumber() async throws(RPCError) -> UInt64
+    func chainID() async throws -> UInt64
+    func blockNumber() async throws -> UInt64
     /// Headers of these heights; nil where the node has no such block.
-    func headers(_ numbers: [UInt64]) async throws(RPCError) -> [BlockHeader?]
+    func headers(_ numbers: [UInt64]) async throws -> [BlockHeader?]
     /// Blocks with full transactions; nil where the node has no such block.
-    func blocks(_ numbers: [UInt64]) async throws(RPCError) -> [Block?]
+    func blocks(_ numbers: [UInt64]) async throws -> [Block?]
     /// Every receipt of a block through `eth_getBlockReceipts`; nil if the node lacks the method.
-    func blockReceipts(_ number: UInt64) async throws(RPCError) -> [ChainReceipt]?
-    func receipts(_ transactionHashes: [String]) async throws(RPCError) -> [ChainReceipt?]
-    func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws(RPCError) -> [ChainLog]
+    func blockReceipts(_ number: UInt64) async throws -> [ChainReceipt]?
+    func receipts(_ transactionHashes: [String]) async throws -> [ChainReceipt?]
+    func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog]
     /// Wei balance at a block (for reconciliation).
-    func balance(_ address: EthereumAddress, at block: UInt64) async throws(RPCError) -> (high: UInt128, low: UInt128)
+    func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256
 }
 
 public struct JSONRPCNode: EthereumNode {
@@ -20,17 +20,17 @@ public struct JSONRPCNode: EthereumNode {
 
     public init(client: JSONRPCClient) { self.client = client }
 
-    public func chainID() async throws(RPCError) -> UInt64 {
-        guard let text = try await client.call("eth_chainId", []).string else { throw .malformed("eth_chainId") }
+    public func chainID() async throws -> UInt64 {
+        guard let text = try await client.call("eth_chainId", []).string else { throw RPCError.malformed("eth_chainId") }
         return try Hex.uint64(text)
     }
 
-    public func blockNumber() async throws(RPCError) -> UInt64 {
-        guard let text = try await client.call("eth_blockNumber", []).string else { throw .malformed("eth_blockNumber") }
+    public func blockNumber() async throws -> UInt64 {
+        guard let text = try await client.call("eth_blockNumber", []).string else { throw RPCError.malformed("eth_blockNumber") }
         return try Hex.uint64(text)
     }
 
-    public func headers(_ numbers: [UInt64]) async throws(RPCError) -> [BlockHeader?] {
+    public func headers(_ numbers: [UInt64]) async throws -> [BlockHeader?] {
         let answers = try await client.batch(numbers.map { .init("eth_getBlockByNumber", [.string(Hex.quantity($0)), .bool(false)]) })
         var headers: [BlockHeader?] = []
         for answer in answers {
@@ -40,7 +40,7 @@ public struct JSONRPCNode: EthereumNode {
         return headers
     }
 
-    public func blocks(_ numbers: [UInt64]) async throws(RPCError) -> [Block?] {
+    public func blocks(_ numbers: [UInt64]) async throws -> [Block?] {
         let answers = try await client.batch(numbers.map { .init("eth_getBlockByNumber", [.string(Hex.quantity($0)), .bool(true)]) })
         var blocks: [Block?] = []
         for answer in answers {
@@ -50,21 +50,20 @@ public struct JSONRPCNode: EthereumNode {
         return blocks
     }
 
-    public func blockReceipts(_ number: UInt64) async throws(RPCError) -> [ChainReceipt]? {
+    public func blockReceipts(_ number: UInt64) async throws -> [ChainReceipt]? {
         do {
             let value = try await client.call("eth_getBlockReceipts", [.string(Hex.quantity(number))])
-            guard let list = value.array else { return value.isNull ? nil : nil }
+            guard let list = value.array else { return nil }
             var receipts: [ChainReceipt] = []
             for item in list { receipts.append(try ChainReceipt(item)) }
             return receipts
-        } catch {
-            // -32601: method not found; fall back to per-transaction receipts.
-            if case .node(let code, _) = error, code == -32601 { return nil }
-            throw error
+        } catch RPCError.node(let code, _) where code == -32601 {
+            // Method not found: fall back to per-transaction receipts.
+            return nil
         }
     }
 
-    public func receipts(_ transactionHashes: [String]) async throws(RPCError) -> [ChainReceipt?] {
+    public func receipts(_ transactionHashes: [String]) async throws -> [ChainReceipt?] {
         let answers = try await client.batch(transactionHashes.map { .init("eth_getTransactionReceipt", [.string($0)]) })
         var receipts: [ChainReceipt?] = []
         for answer in answers {
@@ -74,20 +73,20 @@ public struct JSONRPCNode: EthereumNode {
         return receipts
     }
 
-    public func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws(RPCError) -> [ChainLog] {
+    public func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog] {
         let filter = RPCValue.object([
             "address": .string(address.lowercaseHex), "topics": .array([.string(topic0)]),
             "fromBlock": .string(Hex.quantity(from)), "toBlock": .string(Hex.quantity(to)),
         ])
-        guard let list = try await client.call("eth_getLogs", [filter]).array else { throw .malformed("eth_getLogs") }
+        guard let list = try await client.call("eth_getLogs", [filter]).array else { throw RPCError.malformed("eth_getLogs") }
         var logs: [ChainLog] = []
         for item in list { logs.append(try ChainLog(item)) }
         return logs
     }
 
-    public func balance(_ address: EthereumAddress, at block: UInt64) async throws(RPCError) -> (high: UInt128, low: UInt128) {
+    public func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256 {
         guard let text = try await client.call("eth_getBalance", [.string(address.lowercaseHex), .string(Hex.quantity(block))]).string else {
-            throw .malformed("eth_getBalance")
+            throw RPCError.malformed("eth_getBalance")
         }
         return try Hex.quantity256(text)
     }

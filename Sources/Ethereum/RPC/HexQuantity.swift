@@ -1,23 +1,23 @@
 /// Strict parsing of JSON-RPC hex encodings (ethereum/execution-apis): quantities are `0x` +
 /// minimal hex digits (`0x0`, never `0x01`), data is `0x` + an even number of digits.
 public enum Hex {
-    /// A quantity up to 256 bits, as the high and low 128-bit halves.
-    public static func quantity256(_ text: String) throws(RPCError) -> (high: UInt128, low: UInt128) {
+    /// A quantity up to 256 bits.
+    public static func quantity256(_ text: String) throws(RPCError) -> Word256 {
         let digits = try quantityDigits(text)
         guard digits.count <= 64 else { throw .malformed("quantity wider than 256 bits: \(text.prefix(80))") }
-        var high: UInt128 = 0, low: UInt128 = 0
-        for digit in digits {
-            // Shift the 256-bit value left by 4 and add the digit.
-            high = high << 4 | low >> 124
-            low = low << 4 | UInt128(nibble(digit))
+        // Left-pad to 64 digits, then read four 16-digit limbs.
+        let padded = [UInt8](repeating: UInt8(ascii: "0"), count: 64 - digits.count) + digits
+        var limbs: [UInt64] = []
+        for start in stride(from: 0, to: 64, by: 16) {
+            limbs.append(padded[start..<(start + 16)].reduce(UInt64(0)) { $0 << 4 | UInt64(nibble($1)) })
         }
-        return (high, low)
+        return Word256(limbs: (limbs[0], limbs[1], limbs[2], limbs[3]))
     }
 
     public static func uint64(_ text: String) throws(RPCError) -> UInt64 {
         let value = try quantity256(text)
-        guard value.high == 0, value.low <= UInt128(UInt64.max) else { throw .malformed("quantity exceeds 64 bits: \(text)") }
-        return UInt64(value.low)
+        guard value.fits64 else { throw .malformed("quantity exceeds 64 bits: \(text)") }
+        return value.limbs.3
     }
 
     /// A 32-byte hash or topic: `0x` + 64 hex digits, returned lowercase.

@@ -35,33 +35,36 @@ public struct JSONRPCClient: Sendable {
         }
     }
 
-    public func call(_ method: String, _ params: [RPCValue]) async throws(RPCError) -> RPCValue {
+    // Untyped `throws` on the async paths (every error thrown is an `RPCError`): typed throws
+    // through async closures miscompiled with this toolchain (a null call at run time).
+    public func call(_ method: String, _ params: [RPCValue]) async throws -> RPCValue {
         let answers = try await batch([Call(method, params)])
         return try answers[0].get()
     }
 
     /// Sends calls in batches of at most `maxBatch`; each answer is the call's result or its
     /// node error. Transport failures are retried (rotating endpoints), then thrown.
-    public func batch(_ calls: [Call]) async throws(RPCError) -> [Result<RPCValue, RPCError>] {
+    public func batch(_ calls: [Call]) async throws -> [Result<RPCValue, RPCError>] {
         var results: [Result<RPCValue, RPCError>] = []
         results.reserveCapacity(calls.count)
         var start = 0
         while start < calls.count {
             let chunk = Array(calls[start..<min(start + Self.maxBatch, calls.count)])
-            results += try await withRetries { endpoint throws(RPCError) in try await send(chunk, to: endpoint) }
+            results += try await sendWithRetries(chunk)
             start += Self.maxBatch
         }
         return results
     }
 
-    private func withRetries<T>(_ body: (String) async throws(RPCError) -> T) async throws(RPCError) -> T {
+    /// Transient failures are retried with exponential backoff, rotating through the endpoints.
+    private func sendWithRetries(_ calls: [Call]) async throws -> [Result<RPCValue, RPCError>] {
         var lastError = RPCError.transport("no endpoint configured")
         for attempt in 0..<maxAttempts {
             guard !endpoints.isEmpty else { break }
             let endpoint = endpoints[attempt % endpoints.count]
             do {
-                return try await body(endpoint)
-            } catch {
+                return try await send(calls, to: endpoint)
+            } catch let error as RPCError {
                 lastError = error
                 guard error.isTransient, attempt + 1 < maxAttempts else { throw error }
                 let delay = backoffBaseMillis << min(attempt, 10)
@@ -72,12 +75,12 @@ public struct JSONRPCClient: Sendable {
         throw lastError
     }
 
-    private func send(_ calls: [Call], to endpoint: String) async throws(RPCError) -> [Result<RPCValue, RPCError>] {
+    private func send(_ calls: [Call], to endpoint: String) async throws -> [Result<RPCValue, RPCError>] {
         let payload = RPCValue.array(calls.enumerated().map { index, call in
             .object(["jsonrpc": .string("2.0"), "id": .number(String(index)), "method": .string(call.method), "params": .array(call.params)])
         })
         let body: Data
-        do { body = try JSONEncoder().encode(payload) } catch { throw .malformed("cannot encode request") }
+        do { body = try JSONEncoder().encode(payload) } catch { throw RPCError.malformed("cannot encode request") }
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -93,9 +96,9 @@ public struct JSONRPCClient: Sendable {
         } catch let error as RPCError {
             throw error
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            throw .timeout
+            throw RPCError.timeout
         } catch {
-            throw .transport(String(describing: error))
+            throw RPCError.transport(String(describing: error))
         }
         let answers: [RPCValue]
         do {
@@ -107,7 +110,7 @@ public struct JSONRPCClient: Sendable {
         } catch let error as RPCError {
             throw error
         } catch {
-            throw .malformed("answer is not JSON")
+            throw RPCError.malformed("answer is not JSON")
         }
         var byID: [Int: RPCValue] = [:]
         for answer in answers {
@@ -116,7 +119,7 @@ public struct JSONRPCClient: Sendable {
         }
         var results: [Result<RPCValue, RPCError>] = []
         for index in calls.indices {
-            guard let answer = byID[index] else { throw .missingAnswer(id: index) }
+            guard let answer = byID[index] else { throw RPCError.missingAnswer(id: index) }
             if let error = answer["error"], !error.isNull {
                 results.append(.failure(Self.nodeError(error)))
             } else {

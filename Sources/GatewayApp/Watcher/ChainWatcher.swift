@@ -144,7 +144,7 @@ public struct ChainWatcher: Sendable {
         // ETH: top-level transactions to a deposit address, with value, and their receipts.
         for block in blocks {
             let candidates = block.transactions.filter { tx in
-                guard let to = tx.to, tx.value != (0, 0) else { return false }
+                guard let to = tx.to, !tx.value.isZero else { return false }
                 return addressBook.contains(to)
             }
             guard !candidates.isEmpty else { continue }
@@ -193,7 +193,7 @@ public struct ChainWatcher: Sendable {
     }
 
     private func deposit(
-        txHash: String, logIndex: Int64, to: EthereumAddress, asset: Asset, value: (high: UInt128, low: UInt128),
+        txHash: String, logIndex: Int64, to: EthereumAddress, asset: Asset, value: Word256,
         block: BlockHeader, failed: Bool, now: Int64
     ) async throws -> DepositRecord {
         guard let owner = try await DepositAddressStore(database: database).record(address: to.lowercaseHex) else {
@@ -202,12 +202,12 @@ public struct ChainWatcher: Sendable {
         let key = try IdempotencyKey.ethDeposit(chainID: chainID, txHash: txHash, logIndex: Int(logIndex)).rawValue
         var status: DepositStatus = failed ? .failed : .seen
         var reason: String? = failed ? "receipt status 0: the transaction failed" : nil
-        var units = String(value.low)
-        if value.high != 0 {
+        var units = value.decimal128 ?? ""
+        if !value.fits128 {
             // Beyond 128 bits no real ETH or USDT amount exists; never truncate, park it.
             status = .parked
-            reason = "amount exceeds 128 bits"
-            units = "overflow:\(value.high):\(value.low)"
+            reason = "amount \(value.hex) exceeds 128 bits"
+            units = "0"
         }
         return DepositRecord(
             key: key, chainID: chainID, txHash: txHash, logIndex: logIndex, account: owner.account.rawValue,
@@ -237,7 +237,7 @@ public struct ChainWatcher: Sendable {
             let result: Result<[ChainLog], RPCError>
             do {
                 result = .success(try await node.logs(address: settings.usdtContract, topic0: erc20TransferTopic, from: start, to: end))
-            } catch {
+            } catch let error as RPCError {
                 result = .failure(error)
             }
             switch result {
@@ -253,12 +253,7 @@ public struct ChainWatcher: Sendable {
         return logs
     }
 
-    static func uint256(_ data: [UInt8]) -> (high: UInt128, low: UInt128) {
-        var high: UInt128 = 0, low: UInt128 = 0
-        for byte in data.prefix(16) { high = high << 8 | UInt128(byte) }
-        for byte in data.dropFirst(16).prefix(16) { low = low << 8 | UInt128(byte) }
-        return (high, low)
-    }
+    static func uint256(_ data: [UInt8]) -> Word256 { Word256(bigEndian: data) }
 
     // MARK: - Confirmation and credit
 

@@ -5,10 +5,17 @@
 /// rather than truncated, and such a deposit is parked for an operator.
 public struct TokenAmount: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let asset: Asset
-    public let units: UInt128
+    // Stored as two 64-bit halves, not `UInt128`: with this toolchain a `UInt128` kept across an
+    // `await` crashed at run time (16-byte alignment in async frames). Arithmetic stays in
+    // synchronous code through `units`.
+    private let high: UInt64
+    private let low: UInt64
+
+    public var units: UInt128 { UInt128(high) << 64 | UInt128(low) }
 
     public init(_ units: UInt128, _ asset: Asset) {
-        self.units = units
+        self.high = UInt64(truncatingIfNeeded: units >> 64)
+        self.low = UInt64(truncatingIfNeeded: units)
         self.asset = asset
     }
 
