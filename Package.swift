@@ -88,6 +88,15 @@ let package = Package(
         ], path: "Tests/GatewayTestSupport"),
         // Benchmarks print figures; they never assert timings.
         .executableTarget(name: "EthBench", dependencies: ["Ethereum"], path: "Sources/EthBench"),
+        .executableTarget(name: "StripeLoad", dependencies: [
+            "Stripe",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "WatchBench", dependencies: [
+            "GatewayApp", "Ethereum", "Store", "GatewayCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         // CSecp256k1 only to mint random test keys; the library never holds secrets.
         .testTarget(name: "EthereumTests", dependencies: ["Ethereum", "CSecp256k1"]),

@@ -13,7 +13,7 @@ public struct ChainWatcher: Sendable {
     let node: any EthereumNode
     let settings: GatewayConfig.EthereumSettings
     let database: any Database
-    let addressBook: AddressBook
+    public let addressBook: AddressBook
     let rates: RatesRepository
     let clock: WallClock
     let metrics: GatewayMetrics
