@@ -63,9 +63,13 @@ struct WatcherTests {
         #expect(report.head == block + 10)
         #expect(try await rig.deposits().first?.status == .seen, "N − 1 confirmations must not credit")
         try await rig.devnet.mine(1)
+        let confirmed = ContinuousClock.now
         #expect(try await rig.watcher.pollOnce().credited == 1)
         // 0.5 ETH × 3012.45 = 1506.225 USD → 150622 cents, rounded down.
         #expect(try await rig.creditedBalance(150_622))
+        // A figure, not an assertion: from the confirming block's arrival (one watcher step) to
+        // the wallet entry. In production add up to ETH_POLL_INTERVAL_MS of waiting for the step.
+        print("figure: confirming block → wallet credit: \(ContinuousClock.now - confirmed)")
         let deposit = try #require(try await rig.deposits().first)
         #expect(deposit.status == .credited)
         #expect(deposit.exactUSD == "1506.22500000000000000000")
