@@ -24,14 +24,15 @@ struct RatesServiceTests {
     @Test func failuresAreTypedNeverCrashes() async throws {
         let cex = try await FakeCex.start()
         defer { Task { await cex.stop() } }
-        let client = CexTickerClient(baseURL: cex.baseURL, timeoutMillis: 500)
+        // Generous against a loaded machine; the slow answer below is slower still.
+        let client = CexTickerClient(baseURL: cex.baseURL, timeoutMillis: 2500)
         let cases: [(FakeCex.Answer, RateError)] = [
             (.errorBody("Invalid Symbols Pair"), .exchange("Invalid Symbols Pair")),
             (.errorBody("rate limit exceeded"), .rateLimited),
             (.status(429), .rateLimited),
             (.status(503), .http(status: 503)),
             (.malformed, .malformed("not a JSON object")),
-            (.slow(seconds: 3, then: "3000"), .timeout),
+            (.slow(seconds: 6, then: "3000"), .timeout),
             (.ticker(last: "0"), .missingField("last")),
             (.ticker(last: "-5"), .missingField("last")),
         ]

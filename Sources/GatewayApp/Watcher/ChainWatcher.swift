@@ -283,7 +283,9 @@ public struct ChainWatcher: Sendable {
             let amount = try TokenAmount(unitsText: Substring(deposit.amountUnits), asset: asset)
             switch DepositConversionDecision.decide(amount, book: book, now: now) {
             case .awaitRate(let reason):
-                if deposit.status != .awaitingRate { logger.warning("deposit awaiting a usable rate", metadata: ["deposit": "\(deposit.key)", "reason": "\(reason)"]) }
+                // Written once when it starts waiting, not on every step of an outage.
+                guard deposit.status != .awaitingRate else { continue }
+                logger.warning("deposit awaiting a usable rate", metadata: ["deposit": "\(deposit.key)", "reason": "\(reason)"])
                 _ = try await database.transaction { db in
                     try await DepositStore.transition(key: deposit.key, to: .awaitingRate, reason: reason, now: now, db)
                 }
