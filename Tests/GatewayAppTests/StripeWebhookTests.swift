@@ -166,6 +166,9 @@ struct StripeWebhookTests {
             "GATEWAY_PUBLIC_LISTEN": "127.0.0.1:\(publicPort)", "GATEWAY_INTERNAL_LISTEN": "127.0.0.1:0",
             // The wallet is unreachable in the first life: the credit can only wait in the outbox.
             "WALLET_API_URL": "http://127.0.0.1:\(try GatewayProcess.freePort())", "OUTBOX_BACKOFF_BASE_MS": "50",
+            // A row claimed at the moment of the kill waits out its lease (a few request
+            // timeouts) before the next life may deliver it; keep that short here.
+            "OUTBOX_REQUEST_TIMEOUT_MS": "1000",
         ]
         let first = try GatewayProcess(arguments: ["run"], environment: env)
         #expect(try await TestGateway.eventually {
@@ -180,7 +183,7 @@ struct StripeWebhookTests {
 
         env.removeValue(forKey: "WALLET_API_URL")
         let second = try GatewayProcess(arguments: ["run"], environment: env)
-        let credited = try await TestGateway.eventually {
+        let credited = try await TestGateway.eventually(timeout: .seconds(60)) {
             try await WalletStore(database: database).account(try AccountID("acct_alice"))?.balance.value == 2000
         }
         // Stripe re-delivers after a crash it never saw answered; that must change nothing.
