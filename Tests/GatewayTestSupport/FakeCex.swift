@@ -81,7 +81,8 @@ public final class FakeCex: Sendable {
         )
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task { try await group.run() }
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Generous: at the start of a parallel test run many servers and devnets boot at once.
+        let deadline = ContinuousClock.now + .seconds(60)
         while portBox.port.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         guard let port = portBox.port.withLock({ $0 }) else { throw TestSetupError("fake cex.io did not start") }
         return FakeCex(box: box, task: task, group: group, port: port)

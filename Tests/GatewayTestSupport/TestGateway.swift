@@ -54,7 +54,8 @@ public final class TestGateway: Sendable {
         let task = Task { try await group.run() }
         var ports = (public: 0, internal: 0)
         if parts.contains(.internalHTTP) || parts.contains(.publicHTTP) {
-            let deadline = ContinuousClock.now + .seconds(20)
+            // Generous: at the start of a parallel test run many servers boot at once.
+            let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {
                 if (!parts.contains(.publicHTTP) || gateway.addresses.publicPort != nil),
                    (!parts.contains(.internalHTTP) || gateway.addresses.internalPort != nil) { break }
