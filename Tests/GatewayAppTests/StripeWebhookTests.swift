@@ -86,6 +86,10 @@ struct StripeWebhookTests {
         #expect(outcomes.filter { $0 == "200 duplicate" }.count == 49)
         #expect(try await Self.drained(gw))
         #expect(try await gw.balance("acct_alice") == 2000)
+        let detail = try await gw.gateway.paymentDetail("pi_3RHappy169fyA1FXJOvV7mAS")
+        guard case .array(let effects)? = detail?["ledger_effects"] else { Issue.record("no detail"); return }
+        #expect(effects.count == 1)
+        #expect(effects.first?["idempotency_key"]?.stringValue == "stripe:pi_3RHappy169fyA1FXJOvV7mAS")
     }
 
     @Test("checkout and PaymentIntent events for one payment, interleaved at once, credit once", arguments: TestBackend.available)

@@ -15,10 +15,9 @@ extension Gateway {
             return (payment, try await StripeStore.events(paymentIntent: paymentIntent, db))
         }
         guard let (payment, events) = found else { return nil }
-        var effects: [JSONValue] = []
-        for item in try await outbox.list(status: nil, limit: 10_000) where item.detailsJSON.contains("\"stripe_payment_intent\":\"\(paymentIntent)\"") {
-            effects.append(OperatorViews.outboxJSON(item))
-        }
+        // A payment has a handful of effects (credit, refunds, disputes); 1,000 bounds a bad case.
+        let effects = try await outbox.list(detailsContaining: "\"stripe_payment_intent\":\"\(paymentIntent)\"", limit: 1_000)
+            .map(OperatorViews.outboxJSON)
         return .object([
             "payment": PaymentViews.paymentJSON(payment),
             "events": .array(events.map(PaymentViews.eventSummaryJSON)),

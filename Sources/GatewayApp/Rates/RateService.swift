@@ -79,8 +79,7 @@ public struct RateService: Service {
     /// Startup check: the exchange must offer every pair we convert at. USDT/USD is not in
     /// cex.io's documentation; without it, only `USDT_USD_POLICY=peg` lets the gateway start.
     public static func checkPairs(source: any TickerSource, usdtPeg: Bool) async throws -> [RatePair] {
-        let offered: Set<RatePair>
-        do { offered = try await source.availablePairs() } catch { throw error }
+        let offered = try await source.availablePairs()
         let needed = usdtPeg ? [RatePair.ethUSD] : pairs
         let missing = needed.filter { !offered.contains($0) }
         return missing

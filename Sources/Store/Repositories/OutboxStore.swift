@@ -1,3 +1,4 @@
+import Foundation
 import GatewayCore
 
 /// The outbox: written inside the transaction of the fact that causes a credit, drained by
@@ -94,6 +95,20 @@ public struct OutboxStore: Sendable {
                 SELECT \(Self.columns) FROM outbox WHERE ($1 = '' OR status = $1) AND id > $2 ORDER BY id LIMIT $3
                 """,
                 [.text(status?.rawValue ?? ""), .int(afterID), .int(Int64(limit))]
+            ).map(Self.item)
+        }
+    }
+
+    /// Rows whose details JSON contains `fragment` verbatim (e.g. `"stripe_payment_intent":"pi_…"`),
+    /// in id order: a payment's ledger effects without scanning the whole outbox.
+    public func list(detailsContaining fragment: String, limit: Int) async throws -> [OutboxItem] {
+        // LIKE wildcards in ids (`_` is common: pi_…) are escaped so they match only themselves.
+        let escaped = fragment.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        return try await database.transaction { db in
+            try await db.query(
+                "SELECT \(Self.columns) FROM outbox WHERE details LIKE $1 ESCAPE '\\' ORDER BY id LIMIT $2",
+                [.text("%\(escaped)%"), .int(Int64(limit))]
             ).map(Self.item)
         }
     }
