@@ -35,6 +35,9 @@ public struct GatewayConfig: Sendable {
         public var toleranceSeconds: Int64
         public var maxBodyBytes: Int
         public var livemode: Bool
+        /// Stripe's REST API, for reconciliation only.
+        public var apiBase: String
+        public var apiKey: Secret?
     }
 
     public struct EthereumSettings: Sendable {
@@ -104,11 +107,17 @@ public struct GatewayConfig: Sendable {
         guard tolerance > 0 else {
             throw ConfigError(key: "STRIPE_TOLERANCE_SECONDS", problem: "0 would disable the replay check; use 1–3600")
         }
+        let stripeBase = source["STRIPE_API_BASE"] ?? "https://api.stripe.com"
+        guard stripeBase.hasPrefix("http://") || stripeBase.hasPrefix("https://") else {
+            throw ConfigError(key: "STRIPE_API_BASE", problem: "expected an http:// or https:// URL")
+        }
         stripe = StripeSettings(
             webhookSecrets: try reader.secrets("STRIPE_WEBHOOK_SECRET"),
             toleranceSeconds: tolerance,
             maxBodyBytes: Int(try reader.int("STRIPE_MAX_BODY_BYTES", 1024...16_777_216)),
-            livemode: try reader.bool("STRIPE_LIVEMODE")
+            livemode: try reader.bool("STRIPE_LIVEMODE"),
+            apiBase: stripeBase,
+            apiKey: source["STRIPE_API_KEY"].flatMap { $0.isEmpty ? nil : Secret($0) }
         )
         let deviationText = source["RATES_MAX_DEVIATION_PERCENT"] ?? "10"
         guard let deviation = DecimalPrice(deviationText), deviation >= DecimalPrice("0.1")!, deviation <= DecimalPrice("100")! else {

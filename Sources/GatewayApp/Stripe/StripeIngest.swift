@@ -32,7 +32,10 @@ public struct StripeIngest: Sendable {
         self.clock = clock
     }
 
-    public func ingest(_ event: StripeEvent, rawBody: some Collection<UInt8>) async throws -> Result {
+    /// - Parameter reapply: reconciliation only: apply the event's fact even when the event was
+    ///   recorded before (e.g. it parked for an account that exists now). Every effect is keyed
+    ///   on its Stripe object, so applying a fact again never doubles money.
+    public func ingest(_ event: StripeEvent, rawBody: some Collection<UInt8>, reapply: Bool = false) async throws -> Result {
         let payload = String(decoding: rawBody, as: UTF8.self)
         let now = clock.nowMillis()
         return try await database.transaction { db in
@@ -42,7 +45,7 @@ public struct StripeIngest: Sendable {
                 livemode: event.livemode, payload: payload, receivedAtMillis: now,
                 outcome: handled ? "received" : "unhandled", note: nil, paymentIntent: event.paymentIntent
             )
-            guard try await StripeStore.insertEvent(row, db) else { return .duplicate }
+            guard try await StripeStore.insertEvent(row, db) || reapply else { return .duplicate }
             guard handled else {
                 try await StripeStore.countUnhandled(type: event.type, db)
                 return .unhandled

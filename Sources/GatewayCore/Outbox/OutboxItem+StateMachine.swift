@@ -111,4 +111,18 @@ extension OutboxState {
         next.attempts = 0
         return next
     }
+
+    /// Reconciliation found that the wallet lacks an entry this row delivered: send it again
+    /// under the same idempotency key. Only delivered rows qualify; the wallet applies the key
+    /// at most once, so a redelivery can never double the entry.
+    public func redelivered(now: Int64) -> OutboxState? {
+        guard status == .delivered else { return nil }
+        var next = self
+        next.status = .pending
+        next.nextAttemptAtMillis = now
+        next.attempts = 0
+        next.walletEntryID = nil
+        next.lastError = "redelivery requested: the wallet lacked this entry"
+        return next
+    }
 }

@@ -3,7 +3,7 @@
 /// Types: BIGINT for integers (cents, token units that fit, counts, ms timestamps), TEXT for
 /// everything else, including wei-sized amounts as exact decimal text and JSON documents.
 public enum Migrations {
-    public static let all: [Migration] = [foundation, stripe, depositAddresses, exchangeRates, chainWatcher]
+    public static let all: [Migration] = [foundation, stripe, depositAddresses, exchangeRates, chainWatcher, operations]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
 
@@ -189,5 +189,44 @@ public enum Migrations {
         """,
         // Leader election without a broker: one row per role, held until it expires.
         "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+    ])
+}
+
+extension Migrations {
+    static let operations = Migration(version: 6, name: "operations: audit log, outgoing transfers", statements: [
+        // Append-only and hash-chained: each row carries the hash of the row before it. The
+        // UNIQUE on prev_hash makes a fork impossible: two concurrent appends after the same row
+        // cannot both commit, so the loser retries on the new tail.
+        """
+        CREATE TABLE audit_log (
+            seq BIGINT PRIMARY KEY,
+            at BIGINT NOT NULL,
+            operator TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            details TEXT NOT NULL,
+            prev_hash TEXT NOT NULL UNIQUE,
+            hash TEXT NOT NULL
+        )
+        """,
+        // Money leaving a deposit address (a sweep, or anything else signed elsewhere), so that
+        // balance reconciliation can explain on-chain balances: deposits in minus these.
+        """
+        CREATE TABLE outgoing_transfers (
+            id {ID},
+            chain_id BIGINT NOT NULL,
+            tx_hash TEXT NOT NULL,
+            log_index BIGINT NOT NULL,
+            address TEXT NOT NULL,
+            asset TEXT NOT NULL,
+            amount_units TEXT NOT NULL,
+            fee_units TEXT NOT NULL,
+            block_number BIGINT NOT NULL,
+            block_hash TEXT NOT NULL,
+            seen_at BIGINT NOT NULL,
+            UNIQUE (chain_id, tx_hash, log_index)
+        )
+        """,
+        "CREATE INDEX outgoing_by_address ON outgoing_transfers (address, block_number)",
     ])
 }

@@ -99,6 +99,19 @@ public struct OutboxStore: Sendable {
         }
     }
 
+    /// Rows of one kind created in [from, to] (ms), in id order, a page at a time.
+    public func list(kind: EntryKind, createdFrom from: Int64, to: Int64, afterID: Int64, limit: Int) async throws -> [OutboxItem] {
+        try await database.transaction { db in
+            try await db.query(
+                """
+                SELECT \(Self.columns) FROM outbox WHERE kind = $1 AND created_at >= $2 AND created_at <= $3 AND id > $4
+                ORDER BY id LIMIT $5
+                """,
+                [.text(kind.rawValue), .int(from), .int(to), .int(afterID), .int(Int64(limit))]
+            ).map(Self.item)
+        }
+    }
+
     /// Rows whose details JSON contains `fragment` verbatim (e.g. `"stripe_payment_intent":"pi_…"`),
     /// in id order: a payment's ledger effects without scanning the whole outbox.
     public func list(detailsContaining fragment: String, limit: Int) async throws -> [OutboxItem] {
@@ -116,30 +129,43 @@ public struct OutboxStore: Sendable {
     /// An operator's retry of one row: back in the queue, due now. Nil if unknown; unchanged
     /// (and reported) if already delivered.
     public func retry(id: Int64, now: Int64) async throws -> OutboxItem? {
-        try await database.transaction { db in
-            guard let item = try await db.queryOne("SELECT \(Self.columns) FROM outbox WHERE id = $1", [.int(id)]).map(Self.item)
-            else { return nil }
-            guard let next = item.state.retried(now: now) else { return item }
-            try await Self.write(id: id, state: next, now: now, db)
-            var updated = item
-            updated.state = next
-            return updated
-        }
+        try await database.transaction { db in try await Self.retry(id: id, now: now, db) }
+    }
+
+    public static func retry(id: Int64, now: Int64, _ db: any SQLExecutor) async throws -> OutboxItem? {
+        guard let item = try await db.queryOne("SELECT \(Self.columns) FROM outbox WHERE id = $1", [.int(id)]).map(Self.item)
+        else { return nil }
+        guard let next = item.state.retried(now: now) else { return item }
+        try await Self.write(id: id, state: next, now: now, db)
+        var updated = item
+        updated.state = next
+        return updated
+    }
+
+    /// Sends a delivered row again (the wallet lost its entry); nil if unknown or not delivered.
+    public static func redeliver(id: Int64, now: Int64, _ db: any SQLExecutor) async throws -> OutboxItem? {
+        guard let item = try await db.queryOne("SELECT \(Self.columns) FROM outbox WHERE id = $1 \(db.dialect.forUpdate)", [.int(id)]).map(Self.item),
+              let next = item.state.redelivered(now: now) else { return nil }
+        try await Self.write(id: id, state: next, now: now, db)
+        var updated = item
+        updated.state = next
+        return updated
     }
 
     /// Requeues every parked row; returns how many.
     public func retryAllParked(now: Int64) async throws -> Int {
-        try await database.transaction { db in
-            let rows = try await db.query(
-                """
-                UPDATE outbox SET status = 'pending', parked_reason = NULL, attempts = 0, next_attempt_at = $1,
-                    updated_at = $1, claimed_until = NULL, claim_token = NULL
-                WHERE status = 'parked' RETURNING id
-                """,
-                [.int(now)]
-            )
-            return rows.count
-        }
+        try await database.transaction { db in try await Self.retryAllParked(now: now, db) }
+    }
+
+    public static func retryAllParked(now: Int64, _ db: any SQLExecutor) async throws -> Int {
+        try await db.query(
+            """
+            UPDATE outbox SET status = 'pending', parked_reason = NULL, attempts = 0, next_attempt_at = $1,
+                updated_at = $1, claimed_until = NULL, claim_token = NULL
+            WHERE status = 'parked' RETURNING id
+            """,
+            [.int(now)]
+        ).count
     }
 
     /// Backlog figures for metrics and `/readyz`-style summaries.

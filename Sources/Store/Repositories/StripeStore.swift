@@ -89,6 +89,13 @@ public enum StripeStore {
         return state.isEmpty ? nil : state
     }
 
+    /// The payment's state JSON without locking (reconciliation's dry run); nil when unknown.
+    public static func paymentState(_ paymentIntent: String, _ db: any SQLExecutor) async throws -> String? {
+        let state = try await db.queryOne("SELECT state FROM stripe_payments WHERE payment_intent = $1", [.text(paymentIntent)])?
+            .text("state") ?? ""
+        return state.isEmpty ? nil : state
+    }
+
     public static func savePayment(
         _ paymentIntent: String, account: String?, status: String, amountCents: Int64?, currency: String?,
         parkedReason: String?, stateJSON: String, now: Int64, _ db: any SQLExecutor

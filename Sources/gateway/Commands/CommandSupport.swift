@@ -14,6 +14,18 @@ enum Exit {
     static let unreachable = ExitCode(3)
 }
 
+struct OperatorOptions: ParsableArguments {
+    @Option(name: .customLong("operator"), help: "Who is acting, for the audit log (default: GATEWAY_OPERATOR, then USER).")
+    var name: String?
+
+    func resolve() throws -> OperatorName {
+        do { return try OperatorName.resolve(name) } catch {
+            CommandSupport.printError("gateway: --operator \(error.problem)")
+            throw Exit.configuration
+        }
+    }
+}
+
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
@@ -70,6 +82,14 @@ enum CommandSupport {
             if let error = error as? ConfigError {
                 printError(error.description)
                 throw Exit.configuration
+            }
+            if let error = error as? OperatorError {
+                printError("gateway: \(error.message)")
+                switch error.kind {
+                case .refused: throw Exit.failure
+                case .usage: throw Exit.configuration
+                case .unreachable: throw Exit.unreachable
+                }
             }
             if let error = error as? APIError {
                 // Operator commands share the API's logic; its refusals read the same here.

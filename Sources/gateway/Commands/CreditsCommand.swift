@@ -43,6 +43,7 @@ struct CreditsCommand: AsyncParsableCommand {
         )
         @Argument(help: "Outbox row id (see `gateway credits list`).") var id: Int64?
         @Flag(name: .customLong("all-parked"), help: "Retry every parked row.") var allParked = false
+        @OptionGroup var actor: OperatorOptions
 
         func validate() throws {
             guard (id == nil) != (!allParked) else {
@@ -51,15 +52,16 @@ struct CreditsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let name = try actor.resolve()
             try await CommandSupport.withGateway { gateway in
                 let now = gateway.clock.nowMillis()
                 if allParked {
-                    let count = try await gateway.outbox.retryAllParked(now: now)
+                    let count = try await OperatorActions.retryAllParked(gateway.database, operator: name, now: now)
                     print("requeued \(count) parked row(s)")
                     return
                 }
                 guard let id else { return }
-                guard let item = try await gateway.outbox.retry(id: id, now: now) else {
+                guard let item = try await OperatorActions.retry(gateway.database, id: id, operator: name, now: now) else {
                     CommandSupport.printError("gateway: no outbox row \(id)")
                     throw Exit.failure
                 }

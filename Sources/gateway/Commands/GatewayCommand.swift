@@ -10,7 +10,7 @@ struct GatewayCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ServeCommand.self, MigrateCommand.self, ConfigCommand.self,
             AccountsCommand.self, CreditsCommand.self, WalletCommand.self, KeysCommand.self,
-            PaymentsCommand.self, EventsCommand.self, WebhooksCommand.self, RatesCommand.self,
+            PaymentsCommand.self, EventsCommand.self, WebhooksCommand.self, RatesCommand.self, AdjustCommand.self, AuditCommand.self, ReconcileCommand.self,
             WatchCommand.self, DepositsCommand.self,
         ]
     )

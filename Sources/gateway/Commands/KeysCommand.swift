@@ -53,6 +53,7 @@ struct KeysCommand: AsyncParsableCommand {
         )
         @Argument(help: "The new extended PUBLIC key of m/44'/60'/0'/0.") var xpub: String
         @Flag(help: "Required: confirms that new deposit addresses will come from a different key.") var confirm = false
+        @OptionGroup var actor: OperatorOptions
 
         func run() async throws {
             let key: DepositKey
@@ -64,12 +65,9 @@ struct KeysCommand: AsyncParsableCommand {
                 CommandSupport.printError("gateway: refusing without --confirm: new deposit addresses will derive from key \(key.fingerprintHex)")
                 throw Exit.configuration
             }
+            let name = try actor.resolve()
             try await CommandSupport.withGateway(checkXpub: false) { gateway in
-                let previous = try await gateway.database.transaction { db -> String? in
-                    let previous = try await SettingsStore.get(DepositAddressStore.xpubSettingKey, db)
-                    try await SettingsStore.set(DepositAddressStore.xpubSettingKey, key.xpub.serialize(), now: gateway.clock.nowMillis(), db)
-                    return previous
-                }
+                let previous = try await OperatorActions.setXpub(gateway.database, key: key, operator: name, now: gateway.clock.nowMillis())
                 let old = previous.flatMap { try? DepositKey(xpub: $0) }?.fingerprintHex ?? "none"
                 print("deposit key changed: fingerprint \(old) → \(key.fingerprintHex); set ETH_XPUB to the new key before restarting")
             }

@@ -1,0 +1,282 @@
+import Foundation
+import GatewayCore
+import Store
+import Stripe
+
+/// Compares what Stripe says happened with what we recorded and sent to the wallet.
+///
+/// Stripe's events (the last 30 days) are replayed, per payment, through the same pure payment
+/// machine the webhook uses, starting from our stored state: any wallet effect that comes out
+/// and is not in our outbox is something we missed. Payment amounts are checked against
+/// Stripe's, and our card credits in the window are checked to be succeeded payments on Stripe.
+/// For older windows the payment-intent, refund and dispute lists stand in for events.
+public struct StripeReconciler: Sendable {
+    /// Stripe keeps events for 30 days; older data comes from the object lists.
+    public static let eventRetentionSeconds: Int64 = 30 * 86_400
+
+    let api: StripeAPIClient
+    let database: any Database
+    let ingest: StripeIngest
+    let livemode: Bool
+
+    public init(api: StripeAPIClient, database: any Database, ingest: StripeIngest, livemode: Bool) {
+        self.api = api
+        self.database = database
+        self.ingest = ingest
+        self.livemode = livemode
+    }
+
+    struct Fed: Sendable {
+        let event: StripeEvent
+        let raw: [UInt8]
+    }
+
+    public func run(
+        since: Int64, until: Int64, fix: Bool, operator name: OperatorName, now: Int64, progress: ProgressCallback? = nil
+    ) async throws -> ReconcileReport {
+        var report = ReconcileReport(scope: "stripe")
+        var window: [(String, String)] = [("created[gte]", "\(since)"), ("created[lte]", "\(until)")]
+        var items = try await api.listAll(
+            "/v1/events", query: StripeEvent.handledTypes.sorted().map { ("types[]", $0) } + window,
+            onPage: { progress?($0, nil) }
+        )
+        if since < now / 1000 - Self.eventRetentionSeconds {
+            window = [("created[gte]", "\(since)"), ("created[lte]", "\(until)")]
+            let intents = try await api.listAll("/v1/payment_intents", query: window)
+            let refunds = try await api.listAll("/v1/refunds", query: window)
+            let disputes = try await api.listAll("/v1/disputes", query: window)
+            items += SyntheticEvents.make(intents: intents, refunds: refunds, disputes: disputes)
+            report.notes.append("the window starts more than 30 days ago: payment intents, refunds and disputes were listed instead of events")
+        }
+        var undecodable = 0
+        var byPayment: [String: [Fed]] = [:]
+        var seenEvents: Set<String> = []
+        for item in items {
+            let raw = Array(item.canonicalText.utf8)
+            guard let event = try? StripeEvent.decode(raw), seenEvents.insert(event.id).inserted else {
+                undecodable += 1
+                continue
+            }
+            guard let pi = event.paymentIntent, event.fact != nil else { continue }
+            byPayment[pi, default: []].append(Fed(event: event, raw: raw))
+        }
+        if undecodable > 0 { report.notes.append("\(undecodable) listed item(s) could not be read as events and were skipped") }
+
+        var succeededOnStripe: Set<String> = []
+        let payments = byPayment.keys.sorted()
+        for (index, pi) in payments.enumerated() {
+            let events = byPayment[pi]!.sorted { ($0.event.created, $0.event.id) < ($1.event.created, $1.event.id) }
+            try await check(pi, events: events, fix: fix, operator: name, now: now, report: &report, succeeded: &succeededOnStripe)
+            progress?(index + 1, payments.count)
+        }
+        let ours = try await checkOurCredits(
+            fromMillis: since * 1000, toMillis: until * 1000 + 999, known: succeededOnStripe, fix: fix, operator: name, now: now,
+            report: &report
+        )
+        report.checked = [("Stripe events", items.count), ("payments", payments.count), ("card credits of ours", ours)]
+        return report
+    }
+
+    // MARK: - One payment
+
+    private func check(
+        _ pi: String, events: [Fed], fix: Bool, operator name: OperatorName, now: Int64,
+        report: inout ReconcileReport, succeeded: inout Set<String>
+    ) async throws {
+        let (stored, existing) = try await database.transaction { db -> (CardPayment, Set<String>) in
+            let stored = try await StripeStore.paymentState(pi, db).map(StripeIngest.decodeState) ?? CardPayment(paymentIntent: pi)
+            var existing: Set<String> = []
+            for candidate in Self.candidateAccounts(events.map(\.event)) {
+                guard let id = try? AccountID(candidate) else { continue }
+                if try await WalletStore.account(id, db) != nil { existing.insert(candidate) }
+            }
+            return (stored, existing)
+        }
+        var simulated = stored
+        var effects: [(CardPaymentEffect, String)] = []
+        for fed in events {
+            guard let fact = fed.event.fact else { continue }
+            let (_, produced) = simulated.apply(
+                CardPaymentInput(eventID: fed.event.id, paymentIntent: pi, livemode: fed.event.livemode, fact: fact),
+                context: CardPayment.Context(livemode: livemode, existingAccounts: existing)
+            )
+            effects += produced.map { ($0, fed.event.id) }
+        }
+        var missing: [Discrepancy] = []
+        for (effect, eventID) in effects where try await OutboxStore(database: database).item(key: try IdempotencyKey(effect.key)) == nil {
+            missing.append(Discrepancy(
+                kind: Self.missingKind(effect.kind), subject: effect.key, account: effect.account,
+                detail: "Stripe \(effect.stripeObject) (\(eventID)) means \(effect.amountCents) cents; we never recorded it",
+                action: "--fix feeds the payment's events through the webhook logic"
+            ))
+        }
+        if !missing.isEmpty, fix {
+            for fed in events { _ = try await ingest.ingest(fed.event, rawBody: fed.raw, reapply: true) }
+            for index in missing.indices {
+                missing[index].fixed = try await OutboxStore(database: database).item(key: try IdempotencyKey(missing[index].subject)) != nil
+            }
+            let keys = missing.filter(\.fixed).map { JSONValue.string($0.subject) }
+            try await audit("reconcile.stripe.fix", subject: pi, operator: name, now: now, details: .object([
+                "events": .array(events.map { .string($0.event.id) }), "recorded": .array(keys),
+            ]))
+        }
+        report.discrepancies += missing
+        if simulated.base == .parked {
+            report.discrepancies.append(Discrepancy(
+                kind: "parked_payment", subject: pi, account: simulated.account,
+                detail: "Stripe reports this payment; ours is parked: \(simulated.parkedReason ?? "no reason")",
+                action: "create the account or correct the payment's metadata, then run with --fix"
+            ))
+        }
+        guard let truth = Self.succeededAmount(events.map(\.event)) else { return }
+        succeeded.insert(pi)
+        let key = try IdempotencyKey.stripePayment(pi)
+        guard let credit = try await OutboxStore(database: database).item(key: key) else { return }  // missing: reported above
+        try await compareAmount(pi: pi, credit: credit, stripeCents: truth, fix: fix, operator: name, now: now, report: &report)
+    }
+
+    // MARK: - Our credits against Stripe
+
+    /// Card credits we recorded in the window whose payment the events did not show succeeding:
+    /// each is looked up on Stripe. Returns how many of ours were checked.
+    private func checkOurCredits(
+        fromMillis: Int64, toMillis: Int64, known: Set<String>, fix: Bool, operator name: OperatorName, now: Int64,
+        report: inout ReconcileReport
+    ) async throws -> Int {
+        var checked = 0
+        var after: Int64 = 0
+        let store = OutboxStore(database: database)
+        while true {
+            let page = try await store.list(kind: .cardTopup, createdFrom: fromMillis, to: toMillis, afterID: after, limit: 500)
+            for credit in page {
+                checked += 1
+                let pi = String(credit.key.rawValue.dropFirst("stripe:".count))
+                guard credit.key.rawValue.hasPrefix("stripe:pi_"), !known.contains(pi) else { continue }
+                let intent: JSONValue
+                do { intent = try await api.get("/v1/payment_intents/\(pi)") } catch let error as OperatorError where error.kind == .refused {
+                    report.discrepancies.append(Discrepancy(
+                        kind: "credited_not_succeeded", subject: credit.key.rawValue, account: credit.account.rawValue,
+                        detail: "we credited \(credit.amount) cents; Stripe has no payment intent \(pi)",
+                        action: "check livemode and the API key's account; reverse with `gateway adjust` if the payment is not real"
+                    ))
+                    continue
+                }
+                let status = intent["status"]?.stringValue ?? "unknown"
+                guard status == "succeeded", let received = intent["amount_received"]?.intValue else {
+                    report.discrepancies.append(Discrepancy(
+                        kind: "credited_not_succeeded", subject: credit.key.rawValue, account: credit.account.rawValue,
+                        detail: "we credited \(credit.amount) cents; Stripe shows the payment as \(status)",
+                        action: "check the payment in the Stripe dashboard; reverse with `gateway adjust` if it did not succeed"
+                    ))
+                    continue
+                }
+                try await compareAmount(pi: pi, credit: credit, stripeCents: received, fix: fix, operator: name, now: now, report: &report)
+            }
+            after = page.last?.id ?? after
+            if page.count < 500 { return checked }
+        }
+    }
+
+    /// Our credit (plus any earlier correction) against Stripe's amount. `--fix` writes one
+    /// correction, keyed `stripe:pi_…:correction`, so a second run sees the sum agree.
+    private func compareAmount(
+        pi: String, credit: OutboxItem, stripeCents: Int64, fix: Bool, operator name: OperatorName, now: Int64,
+        report: inout ReconcileReport
+    ) async throws {
+        let correctionKey = try IdempotencyKey("\(credit.key.rawValue):correction")
+        let correction = try await OutboxStore(database: database).item(key: correctionKey)
+        let ours = credit.signedCents + (correction?.signedCents ?? 0)
+        guard ours != stripeCents else { return }
+        let difference = stripeCents - ours
+        var item = Discrepancy(
+            kind: "amount_mismatch", subject: credit.key.rawValue, account: credit.account.rawValue,
+            detail: "Stripe received \(stripeCents) cents; we credited \(ours)",
+            action: correction == nil ? "--fix records a \(difference)-cent correction" : "a correction exists already; decide by hand with `gateway adjust`"
+        )
+        if fix, correction == nil {
+            let request = OutboxRequest(
+                key: correctionKey, account: credit.account, direction: difference > 0 ? .credit : .debit,
+                amount: try PositiveCents(Int64(difference.magnitude)), kind: .adjustment, reference: pi,
+                description: "Reconciliation: Stripe received \(stripeCents) cents for \(pi), \(ours) were credited",
+                detailsJSON: JSONValue.object([
+                    "source": .string("reconcile"), "stripe_payment_intent": .string(pi), "stripe_amount_cents": .int(stripeCents),
+                    "credited_cents": .int(ours),
+                ]).canonicalText,
+                allowNegative: difference < 0
+            )
+            item.fixed = try await AuditLog.withRetry {
+                try await database.transaction { db in
+                    guard try await OutboxStore.enqueue(request, now: now, db) else { return false }
+                    try await AuditLog.append(
+                        "reconcile.stripe.fix", subject: pi, operator: name,
+                        details: .object(["correction_key": .string(correctionKey.rawValue), "amount_cents": .int(difference)]),
+                        now: now, db
+                    )
+                    return true
+                }
+            }
+        }
+        report.discrepancies.append(item)
+    }
+
+    private func audit(_ action: String, subject: String, operator name: OperatorName, now: Int64, details: JSONValue) async throws {
+        try await AuditLog.withRetry {
+            try await database.transaction { db in
+                try await AuditLog.append(action, subject: subject, operator: name, details: details, now: now, db)
+            }
+        }
+    }
+
+    // MARK: - Pure helpers
+
+    static func missingKind(_ kind: EntryKind) -> String {
+        switch kind {
+        case .cardTopup: "missing_credit"
+        case .refund: "unapplied_refund"
+        case .dispute: "unapplied_dispute"
+        case .disputeReversal: "unapplied_dispute_reversal"
+        default: "missing_effect"
+        }
+    }
+
+    /// Every account id any event names, so the machine's account resolution sees which exist.
+    static func candidateAccounts(_ events: [StripeEvent]) -> Set<String> {
+        var names: Set<String> = []
+        for event in events {
+            switch event.fact {
+            case .sessionCompleted(let session), .sessionAsyncSucceeded(let session):
+                if let id = session.clientReferenceID { names.insert(id) }
+                if let id = session.metadataAccount { names.insert(id) }
+            case .paymentIntentSucceeded(_, _, let account?):
+                names.insert(account)
+            default:
+                break
+            }
+        }
+        return names
+    }
+
+    /// What Stripe says was paid: the PaymentIntent's `amount_received` when an event carries
+    /// it, else a paid session's `amount_total`.
+    static func succeededAmount(_ events: [StripeEvent]) -> Int64? {
+        var fromSession: Int64?
+        var fromIntent: Int64?
+        for event in events {
+            switch event.fact {
+            case .paymentIntentSucceeded(let received, _, _):
+                fromIntent = received
+            case .sessionCompleted(let session) where session.paymentStatus == "paid" && session.mode == "payment":
+                fromSession = session.amountTotal ?? fromSession
+            case .sessionAsyncSucceeded(let session):
+                fromSession = session.amountTotal ?? fromSession
+            default:
+                break
+            }
+        }
+        return fromIntent ?? fromSession
+    }
+}
+
+extension OutboxItem {
+    var signedCents: Int64 { direction == .credit ? amount.value : -amount.value }
+}
