@@ -23,9 +23,16 @@ public struct ChainTransaction: Sendable, Equatable {
     public let to: EthereumAddress?
     /// Wei, up to 256 bits.
     public let value: Word256
+    /// The sender; nil only if a node leaves it out (then outgoing transfers cannot be seen).
+    public let from: EthereumAddress?
 
     init(_ value: RPCValue) throws(RPCError) {
         hash = try Hex.hash(try value.field("hash"))
+        if let from = value["from"]?.string {
+            do { self.from = try EthereumAddress(hex: from) } catch { throw .malformed("bad from address") }
+        } else {
+            from = nil
+        }
         if let to = value["to"]?.string {
             do { self.to = try EthereumAddress(hex: to) } catch { throw .malformed("bad to address") }
         } else {
@@ -84,12 +91,17 @@ public struct ChainReceipt: Sendable, Equatable {
     public let blockNumber: UInt64
     /// 1 success, 0 failure (post-Byzantium).
     public let status: UInt64
+    /// Gas used and the price paid per gas: their product is the fee the sender paid.
+    public let gasUsed: Word256?
+    public let effectiveGasPrice: Word256?
 
     init(_ value: RPCValue) throws(RPCError) {
         transactionHash = try Hex.hash(try value.field("transactionHash"))
         blockHash = try Hex.hash(try value.field("blockHash"))
         blockNumber = try Hex.uint64(try value.field("blockNumber"))
         status = try Hex.uint64(try value.field("status"))
+        gasUsed = try value["gasUsed"]?.string.map { text throws(RPCError) in try Hex.quantity256(text) }
+        effectiveGasPrice = try value["effectiveGasPrice"]?.string.map { text throws(RPCError) in try Hex.quantity256(text) }
     }
 }
 

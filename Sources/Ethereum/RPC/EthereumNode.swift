@@ -13,6 +13,19 @@ public protocol EthereumNode: Sendable {
     func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog]
     /// Wei balance at a block (for reconciliation).
     func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256
+    /// `eth_call` at a block: the returned bytes (for ERC-20 `balanceOf`).
+    func call(to contract: EthereumAddress, data: [UInt8], at block: UInt64) async throws -> [UInt8]
+}
+
+extension EthereumNode {
+    /// ERC-20 `balanceOf(owner)` at a block.
+    public func tokenBalance(_ token: EthereumAddress, owner: EthereumAddress, at block: UInt64) async throws -> Word256 {
+        // selector keccak("balanceOf(address)")[0..4] = 0x70a08231, then the owner left-padded to 32 bytes.
+        let data: [UInt8] = [0x70, 0xa0, 0x82, 0x31] + [UInt8](repeating: 0, count: 12) + owner.bytes
+        let answer = try await call(to: token, data: data, at: block)
+        guard answer.count == 32 else { throw RPCError.malformed("balanceOf answered \(answer.count) bytes, expected 32") }
+        return Word256(bigEndian: answer)
+    }
 }
 
 public struct JSONRPCNode: EthereumNode {
@@ -89,5 +102,13 @@ public struct JSONRPCNode: EthereumNode {
             throw RPCError.malformed("eth_getBalance")
         }
         return try Hex.quantity256(text)
+    }
+
+    public func call(to contract: EthereumAddress, data: [UInt8], at block: UInt64) async throws -> [UInt8] {
+        let request = RPCValue.object(["to": .string(contract.lowercaseHex), "data": .string(Hex.encode(data))])
+        guard let text = try await client.call("eth_call", [request, .string(Hex.quantity(block))]).string else {
+            throw RPCError.malformed("eth_call")
+        }
+        return try Hex.data(text)
     }
 }

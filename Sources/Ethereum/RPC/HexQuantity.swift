@@ -46,6 +46,18 @@ public enum Hex {
 
     public static func quantity(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
+    /// `0x` followed by two lowercase hex digits per byte.
+    public static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]("0x".utf8)
+        out.reserveCapacity(2 + bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private static func quantityDigits(_ text: String) throws(RPCError) -> [UInt8] {
         guard text.hasPrefix("0x") else { throw .malformed("quantity without 0x prefix: \(text.prefix(80))") }
         let digits = Array(text.utf8.dropFirst(2))

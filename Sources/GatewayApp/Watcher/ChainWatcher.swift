@@ -1,3 +1,4 @@
+import BigInt
 import Ethereum
 import GatewayCore
 import Logging
@@ -107,6 +108,7 @@ public struct ChainWatcher: Sendable {
         let changed = try await database.transaction { db in
             let changed = try await DepositStore.reorg(chainID: chainID, above: fork, now: now, db)
             try await DepositStore.pruneHeaders(chainID: chainID, above: fork, below: nil, db)
+            try await OutgoingTransferStore.forget(chainID: chainID, above: fork, db)
             try await DepositStore.setCursor(chainID: chainID, number: fork, head: head, now: now, db)
             return changed
         }
@@ -137,13 +139,51 @@ public struct ChainWatcher: Sendable {
             parentHash = block.header.hash
         }
         guard let last = blocks.last else { return 0 }
-        let hashes = Dictionary(uniqueKeysWithValues: blocks.map { ($0.header.number, $0.header.hash) })
-
-        var found: [DepositRecord] = []
         let now = clock.nowMillis()
-        // ETH: top-level transactions to a deposit address, with value, and their receipts.
+        guard let found = try await detect(blocks, now: now) else { return 0 }  // the chain moved between calls: redo next step
+        let keepFrom = last.header.number > 2 * settings.confirmations + 2 ? last.header.number - 2 * settings.confirmations - 2 : 0
+        let recorded = blocks
+        try await database.transaction { db in
+            for deposit in found.deposits { try await DepositStore.observe(deposit, now: now, db) }
+            for transfer in found.outgoing { try await OutgoingTransferStore.record(transfer, now: now, db) }
+            for block in recorded {
+                try await DepositStore.saveHeader(chainID: chainID, number: block.header.number, hash: block.header.hash, parent: block.header.parentHash, db)
+            }
+            try await DepositStore.pruneHeaders(chainID: chainID, above: nil, below: keepFrom, db)
+            try await DepositStore.setCursor(chainID: chainID, number: last.header.number, head: head, now: now, db)
+        }
+        for deposit in found.deposits {
+            logger.info("deposit seen", metadata: [
+                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "asset": "\(deposit.asset)",
+                "units": "\(deposit.amountUnits)", "block": "\(deposit.blockNumber)", "status": "\(deposit.status.rawValue)",
+            ])
+        }
+        for transfer in found.outgoing {
+            logger.info("outgoing transfer seen", metadata: [
+                "address": "\(transfer.address)", "asset": "\(transfer.asset)", "units": "\(transfer.amountUnits)",
+                "fee": "\(transfer.feeUnits)", "tx": "\(transfer.txHash)",
+            ])
+        }
+        return blocks.count
+    }
+
+    /// What a run of consecutive blocks holds for us.
+    public struct Detection: Sendable {
+        public var deposits: [DepositRecord] = []
+        public var outgoing: [OutgoingTransfer] = []
+    }
+
+    /// Finds deposits to, and transfers out of, deposit addresses in consecutive blocks: the
+    /// one detection routine the watcher and `reconcile chain` share. Nil when the chain
+    /// moved between the block and log queries.
+    public func detect(_ blocks: [Block], now: Int64) async throws -> Detection? {
+        var found = Detection()
+        guard let first = blocks.first, let last = blocks.last else { return found }
+        let hashes = Dictionary(uniqueKeysWithValues: blocks.map { ($0.header.number, $0.header.hash) })
+        // ETH: top-level transactions to a deposit address with value, or from one, and their receipts.
         for block in blocks {
             let candidates = block.transactions.filter { tx in
+                if let from = tx.from, addressBook.contains(from) { return true }
                 guard let to = tx.to, !tx.value.isZero else { return false }
                 return addressBook.contains(to)
             }
@@ -153,43 +193,51 @@ public struct ChainWatcher: Sendable {
                 guard let receipt = receipts[tx.hash], receipt.blockHash == block.header.hash else {
                     throw RPCError.malformed("receipt of \(tx.hash) missing or from another block")
                 }
-                guard let to = tx.to else { continue }
-                found.append(try await deposit(
-                    txHash: tx.hash, logIndex: -1, to: to, asset: .eth, value: tx.value, block: block.header,
-                    failed: receipt.status != 1, now: now
+                if let to = tx.to, !tx.value.isZero, addressBook.contains(to) {
+                    found.deposits.append(try await deposit(
+                        txHash: tx.hash, logIndex: -1, to: to, asset: .eth, value: tx.value, block: block.header,
+                        failed: receipt.status != 1, now: now
+                    ))
+                }
+                if let from = tx.from, addressBook.contains(from) {
+                    // A failed transaction moves no value but still pays its fee.
+                    let fee = (receipt.gasUsed?.big ?? 0) * (receipt.effectiveGasPrice?.big ?? 0)
+                    found.outgoing.append(OutgoingTransfer(
+                        chainID: chainID, txHash: tx.hash, logIndex: -1, address: from.lowercaseHex, asset: Asset.eth.rawValue,
+                        amountUnits: receipt.status == 1 ? tx.value.big.description : "0", feeUnits: fee.description,
+                        blockNumber: block.header.number, blockHash: block.header.hash
+                    ))
+                }
+            }
+        }
+        // USDT: Transfer logs of the configured contract to or from a deposit address.
+        for log in try await transferLogs(from: first.header.number, to: last.header.number) {
+            guard !log.removed, log.topics.count == 3, log.topics[0] == erc20TransferTopic,
+                  log.address == settings.usdtContract, let hash = hashes[log.blockNumber], log.data.count == 32 else { continue }
+            guard log.blockHash == hash else { return nil }
+            let value = Self.uint256(log.data)
+            if let recipient = Self.topicAddress(log.topics[2]), addressBook.contains(recipient) {
+                found.deposits.append(try await deposit(
+                    txHash: log.transactionHash, logIndex: Int64(log.logIndex), to: recipient, asset: .usdt,
+                    value: value, block: BlockHeader(number: log.blockNumber, hash: hash, parentHash: ""),
+                    failed: false, now: now
+                ))
+            }
+            if let sender = Self.topicAddress(log.topics[1]), addressBook.contains(sender) {
+                found.outgoing.append(OutgoingTransfer(
+                    chainID: chainID, txHash: log.transactionHash, logIndex: Int64(log.logIndex), address: sender.lowercaseHex,
+                    asset: Asset.usdt.rawValue, amountUnits: value.big.description, feeUnits: "0",
+                    blockNumber: log.blockNumber, blockHash: hash
                 ))
             }
         }
-        // USDT: Transfer logs of the configured contract to a deposit address.
-        for log in try await transferLogs(from: from, to: last.header.number) {
-            guard !log.removed, log.topics.count == 3, log.topics[0] == erc20TransferTopic,
-                  log.address == settings.usdtContract, let hash = hashes[log.blockNumber] else { continue }
-            guard log.blockHash == hash else { return 0 }  // the chain moved between calls: redo next step
-            guard let recipient = try? EthereumAddress(bytes: (try? Hex.data(log.topics[2]))?.suffix(20) ?? []),
-                  addressBook.contains(recipient), log.data.count == 32 else { continue }
-            found.append(try await deposit(
-                txHash: log.transactionHash, logIndex: Int64(log.logIndex), to: recipient, asset: .usdt,
-                value: Self.uint256(log.data), block: BlockHeader(number: log.blockNumber, hash: hash, parentHash: ""),
-                failed: false, now: now
-            ))
-        }
-        let keepFrom = last.header.number > 2 * settings.confirmations + 2 ? last.header.number - 2 * settings.confirmations - 2 : 0
-        let deposits = found, recorded = blocks
-        try await database.transaction { db in
-            for deposit in deposits { try await DepositStore.observe(deposit, now: now, db) }
-            for block in recorded {
-                try await DepositStore.saveHeader(chainID: chainID, number: block.header.number, hash: block.header.hash, parent: block.header.parentHash, db)
-            }
-            try await DepositStore.pruneHeaders(chainID: chainID, above: nil, below: keepFrom, db)
-            try await DepositStore.setCursor(chainID: chainID, number: last.header.number, head: head, now: now, db)
-        }
-        for deposit in found {
-            logger.info("deposit seen", metadata: [
-                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "asset": "\(deposit.asset)",
-                "units": "\(deposit.amountUnits)", "block": "\(deposit.blockNumber)", "status": "\(deposit.status.rawValue)",
-            ])
-        }
-        return blocks.count
+        return found
+    }
+
+    /// The address in an indexed `address` topic (its last 20 bytes).
+    static func topicAddress(_ topic: String) -> EthereumAddress? {
+        guard let bytes = try? Hex.data(topic), bytes.count == 32 else { return nil }
+        return try? EthereumAddress(bytes: bytes.suffix(20))
     }
 
     private func deposit(
@@ -340,5 +388,12 @@ public struct ChainWatcher: Sendable {
             ])
         }
         return done
+    }
+}
+
+extension Word256 {
+    /// The same number as a BigUInt, for arithmetic (fees) and exact decimal text.
+    var big: BigUInt {
+        BigUInt(words: [limbs.3, limbs.2, limbs.1, limbs.0].map { UInt($0) })
     }
 }

@@ -99,6 +99,29 @@ public enum DepositStore {
         return changed
     }
 
+    /// Every deposit recorded in blocks [from, to], for reconciliation.
+    public static func inBlocks(chainID: UInt64, from: UInt64, to: UInt64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
+        try await db.query(
+            "SELECT \(columns) FROM deposits WHERE chain_id = $1 AND block_number >= $2 AND block_number <= $3 ORDER BY block_number, id",
+            [.int(Int64(chainID)), .int(Int64(from)), .int(Int64(to))]
+        ).map(record)
+    }
+
+    /// Deposits to one address in blocks up to `maxBlock`, for balance reconciliation.
+    public static func toAddress(_ address: String, chainID: UInt64, maxBlock: UInt64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
+        try await db.query(
+            "SELECT \(columns) FROM deposits WHERE chain_id = $1 AND address = $2 AND block_number <= $3 ORDER BY block_number, id",
+            [.int(Int64(chainID)), .text(address), .int(Int64(maxBlock))]
+        ).map(record)
+    }
+
+    /// Addresses with at least one recorded deposit (the "active" ones).
+    public static func activeAddresses(chainID: UInt64, _ db: any SQLExecutor) async throws -> Set<String> {
+        Set(try await db.query(
+            "SELECT DISTINCT address FROM deposits WHERE chain_id = $1", [.int(Int64(chainID))]
+        ).map { try $0.text("address") })
+    }
+
     /// Pending deposits whose block is at or below `maxBlock` (deep enough), oldest first.
     public static func pending(chainID: UInt64, maxBlock: UInt64, limit: Int, _ db: any SQLExecutor) async throws -> [DepositRecord] {
         try await db.query(

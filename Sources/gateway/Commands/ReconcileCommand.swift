@@ -13,7 +13,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             2 usage or configuration error, 3 a needed service is unreachable. Nothing changes without --fix; \
             fixes go through the same idempotent paths as live traffic, so a second --fix changes nothing.
             """,
-        subcommands: [Stripe.self, Wallet.self]
+        subcommands: [Stripe.self, Chain.self, Balances.self, Wallet.self]
     )
 
     /// Prints the report and maps it to the exit code.
@@ -43,17 +43,17 @@ struct ReconcileCommand: AsyncParsableCommand {
             }
             try await CommandSupport.withGateway { gateway in
                 let wallet = try await location?.open(logger: gateway.logger) ?? gateway.database
-                let progress = output.json ? nil : TerminalProgress.callback("wallet entries")
+                let bar = output.json ? nil : TerminalProgress.make("wallet entries")
                 let report: ReconcileReport
                 do {
                     report = try await WalletReconciler(gateway: gateway.database, wallet: wallet)
-                        .run(fix: fix, operator: name, now: gateway.clock.nowMillis(), progress: progress)
+                        .run(fix: fix, operator: name, now: gateway.clock.nowMillis(), progress: bar?.callback)
                 } catch {
                     if location != nil { await wallet.close() }
                     throw error
                 }
                 if location != nil { await wallet.close() }
-                TerminalProgress.finish(progress)
+                bar?.finish()
                 try ReconcileCommand.finish(report, json: output.json)
             }
         }

@@ -33,9 +33,9 @@ extension ReconcileCommand {
                     api: StripeAPIClient(baseURL: gateway.config.stripe.apiBase, key: key), database: gateway.database,
                     ingest: gateway.stripeIngest, livemode: gateway.config.stripe.livemode
                 )
-                let progress = output.json ? nil : TerminalProgress.callback("stripe")
-                let report = try await reconciler.run(since: from, until: end, fix: fix, operator: name, now: now, progress: progress)
-                TerminalProgress.finish(progress)
+                let bar = output.json ? nil : TerminalProgress.make("stripe")
+                let report = try await reconciler.run(since: from, until: end, fix: fix, operator: name, now: now, progress: bar?.callback)
+                bar?.finish()
                 try ReconcileCommand.finish(report, json: output.json)
             }
         }

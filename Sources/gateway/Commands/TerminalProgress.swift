@@ -18,12 +18,12 @@ final class TerminalProgress: @unchecked Sendable {
 
     init(label: String) { self.label = label }
 
-    /// The callback for a reconciler, or nil when stdout is not a terminal.
-    static func callback(_ label: String) -> ProgressCallback? {
-        guard isatty(STDOUT_FILENO) == 1 else { return nil }
-        let progress = TerminalProgress(label: label)
-        return { done, total in progress.update(done: done, total: total) }
+    /// A bar, or nil when stdout is not a terminal.
+    static func make(_ label: String) -> TerminalProgress? {
+        isatty(STDOUT_FILENO) == 1 ? TerminalProgress(label: label) : nil
     }
+
+    var callback: ProgressCallback { { [self] done, total in update(done: done, total: total) } }
 
     func update(done: Int, total: Int?) {
         lock.lock()
@@ -51,9 +51,11 @@ final class TerminalProgress: @unchecked Sendable {
     }
 
     /// Ends an unfinished bar's line so the report starts on a fresh one.
-    static func finish(_ callback: ProgressCallback?) {
-        guard callback != nil else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        drawn = false
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -1,0 +1,180 @@
+import Ethereum
+import GatewayCore
+import Store
+
+/// Rescans a block range with the watcher's own detection and compares what the canonical
+/// chain holds with our deposit records.
+public struct ChainReconciler: Sendable {
+    let watcher: ChainWatcher
+    let database: any Database
+    /// Attempts per batch when the chain moves between the block and log queries.
+    static let maxDetectAttempts = 3
+
+    public init(watcher: ChainWatcher, database: any Database) {
+        self.watcher = watcher
+        self.database = database
+    }
+
+    public func run(
+        from: UInt64, to: UInt64, fix: Bool, operator name: OperatorName, now: Int64, progress: ProgressCallback? = nil
+    ) async throws -> ReconcileReport {
+        var report = ReconcileReport(scope: "chain")
+        let chainID = watcher.chainID
+        let head: UInt64
+        do {
+            try await watcher.addressBook.refresh()
+            head = try await watcher.node.blockNumber()
+        } catch let error as RPCError {
+            throw OperatorError(.unreachable, "Ethereum node unreachable: \(error)")
+        }
+        guard from <= to else { throw OperatorError(.usage, "--from \(from) is above --to \(to)") }
+        guard to <= head else { throw OperatorError(.usage, "--to \(to) is above the node's head \(head)") }
+
+        var onChain: [DepositRecord] = []
+        var start = from
+        let batch = max(1, watcher.settings.scanBatchBlocks)
+        while start <= to {
+            let end = min(to, start + batch - 1)
+            let found = try await detect(from: start, to: end)
+            onChain += found
+            progress?(Int(end - from + 1), Int(to - from + 1))
+            start = end + 1
+        }
+        let detected = onChain
+        let (ours, outside) = try await database.transaction { db -> ([DepositRecord], [String: DepositRecord]) in
+            let ours = try await DepositStore.inBlocks(chainID: chainID, from: from, to: to, db)
+            let inRange = Set(ours.map(\.key))
+            // A deposit found here may be recorded at another height (a stale block outside the range).
+            var outside: [String: DepositRecord] = [:]
+            for deposit in detected where !inRange.contains(deposit.key) {
+                if let record = try await DepositStore.find(key: deposit.key, db) { outside[deposit.key] = record }
+            }
+            return (ours, outside)
+        }
+        var oursByKey = outside
+        for record in ours { oursByKey[record.key] = record }
+        let onChainKeys = Set(onChain.map(\.key))
+
+        var toObserve: [(DepositRecord, Int)] = []
+        for deposit in onChain {
+            let label = "\(deposit.amountUnits) \(deposit.asset) units to \(deposit.address) in block \(deposit.blockNumber)"
+            guard let record = oursByKey[deposit.key] else {
+                report.discrepancies.append(Discrepancy(
+                    kind: "missing_deposit", subject: deposit.key, account: deposit.account,
+                    detail: "\(label) (\(deposit.status == .failed ? "failed tx" : "succeeded")); we have no record",
+                    action: "--fix records it; it is credited once it has \(watcher.settings.confirmations) confirmations"
+                ))
+                toObserve.append((deposit, report.discrepancies.count - 1))
+                continue
+            }
+            if record.amountUnits != deposit.amountUnits || record.account != deposit.account || record.asset != deposit.asset {
+                report.discrepancies.append(Discrepancy(
+                    kind: "amount_mismatch", subject: deposit.key, account: record.account,
+                    detail: "chain: \(label) for \(deposit.account); ours: \(record.amountUnits) \(record.asset) units for \(record.account)",
+                    action: "investigate before any adjustment; the chain is the truth"
+                ))
+                continue
+            }
+            if (deposit.status == .failed) != (record.status == .failed) {
+                report.discrepancies.append(Discrepancy(
+                    kind: "status_mismatch", subject: deposit.key, account: record.account,
+                    detail: "chain: transaction \(deposit.status == .failed ? "failed" : "succeeded"); ours: \(record.status.rawValue)",
+                    action: record.status == .credited ? "a failed transaction was credited: reverse it with `gateway adjust`" : "investigate"
+                ))
+                continue
+            }
+            switch record.status {
+            case .orphaned:
+                report.discrepancies.append(Discrepancy(
+                    kind: "missing_deposit", subject: deposit.key, account: record.account,
+                    detail: "\(label) is canonical; ours is orphaned from block \(record.blockNumber)",
+                    action: "--fix records it again; it is credited once"
+                ))
+                toObserve.append((deposit, report.discrepancies.count - 1))
+            case .reorgedAfterCredit:
+                report.discrepancies.append(Discrepancy(
+                    kind: "credit_back_on_chain", subject: deposit.key, account: record.account,
+                    detail: "\(label) is canonical again; ours says reorged_after_credit",
+                    action: "the credit stands: nothing to take back"
+                ))
+            default:
+                if record.blockHash != deposit.blockHash, record.status.isPending {
+                    report.discrepancies.append(Discrepancy(
+                        kind: "wrong_block", subject: deposit.key, account: record.account,
+                        detail: "ours is in block \(record.blockNumber) \(record.blockHash); the canonical chain has it in \(deposit.blockNumber)",
+                        action: "--fix moves it to the canonical block"
+                    ))
+                    toObserve.append((deposit, report.discrepancies.count - 1))
+                }
+            }
+        }
+        var toOrphan: [(DepositRecord, Int)] = []
+        for record in ours where !onChainKeys.contains(record.key) && ![.orphaned, .reorgedAfterCredit].contains(record.status) {
+            let credited = record.status == .credited
+            report.discrepancies.append(Discrepancy(
+                kind: "not_canonical", subject: record.key, account: record.account,
+                detail: "recorded in block \(record.blockNumber) \(record.blockHash) (\(record.status.rawValue)); not on the canonical chain",
+                action: credited ? "credited money left the chain: decide with `gateway adjust`" : "--fix marks it orphaned (never credited)"
+            ))
+            if record.status.isPending { toOrphan.append((record, report.discrepancies.count - 1)) }
+        }
+
+        if fix {
+            for (deposit, index) in toObserve {
+                report.discrepancies[index].fixed = try await record(deposit, action: "observe", operator: name, now: now) {
+                    db in _ = try await DepositStore.observe(deposit, now: now, db)
+                }
+            }
+            for (deposit, index) in toOrphan {
+                report.discrepancies[index].fixed = try await record(deposit, action: "orphan", operator: name, now: now) { db in
+                    _ = try await DepositStore.transition(
+                        key: deposit.key, to: .orphaned, reason: "not on the canonical chain (reconcile chain)", now: now, db
+                    )
+                }
+            }
+            if !toObserve.isEmpty {
+                let credited = try await watcher.confirm(head: head)
+                report.notes.append("credited \(credited) deposit(s) deep enough now; the watcher credits the rest as they confirm")
+            }
+        }
+        report.checked = [("blocks", Int(to - from + 1)), ("deposits on chain", onChain.count), ("deposits recorded", ours.count)]
+        return report
+    }
+
+    private func detect(from: UInt64, to: UInt64) async throws -> [DepositRecord] {
+        for _ in 0..<Self.maxDetectAttempts {
+            let blocks: [Block]
+            do {
+                let fetched = try await watcher.node.blocks(Array(from...to))
+                blocks = try fetched.enumerated().map { offset, block in
+                    guard let block else { throw OperatorError(.unreachable, "the node has no block \(from + UInt64(offset))") }
+                    return block
+                }
+                if let found = try await watcher.detect(blocks, now: 0) { return found.deposits }
+            } catch let error as RPCError {
+                throw OperatorError(.unreachable, "Ethereum node: \(error)")
+            }
+        }
+        throw OperatorError(.unreachable, "the chain kept moving under blocks \(from)–\(to); run again")
+    }
+
+    private func record(
+        _ deposit: DepositRecord, action: String, operator name: OperatorName, now: Int64,
+        _ change: @escaping @Sendable (any SQLExecutor) async throws -> Void
+    ) async throws -> Bool {
+        try await AuditLog.withRetry {
+            try await database.transaction { db in
+                try await change(db)
+                try await AuditLog.append(
+                    "reconcile.chain.fix", subject: deposit.key, operator: name,
+                    details: .object([
+                        "action": .string(action), "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
+                        "amount_units": .string(deposit.amountUnits), "asset": .string(deposit.asset),
+                    ]),
+                    now: now, db
+                )
+                return true
+            }
+        }
+    }
+}

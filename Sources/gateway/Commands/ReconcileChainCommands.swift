@@ -1,0 +1,80 @@
+import ArgumentParser
+import Ethereum
+import GatewayApp
+import GatewayCore
+
+extension ReconcileCommand {
+    /// The watcher the chain commands share: refuses without ETH_RPC_URL or on the wrong chain.
+    static func watcher(_ gateway: Gateway) async throws -> ChainWatcher {
+        guard !gateway.config.ethereum.rpcURLs.isEmpty else {
+            CommandSupport.printError("gateway: ETH_RPC_URL is not set; chain reconciliation reads the node")
+            throw Exit.configuration
+        }
+        let watcher = gateway.makeChainWatcher()
+        do { try await watcher.checkChain() } catch let error as RPCError {
+            CommandSupport.printError("gateway: Ethereum node unreachable: \(error)")
+            throw Exit.unreachable
+        }
+        return watcher
+    }
+
+    struct Chain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rescan blocks with the watcher's detection and compare with our deposit records."
+        )
+        @Option(help: "First block.") var from: UInt64
+        @Option(help: "Last block (at most the node's head).") var to: UInt64
+        @Flag(help: "Record missing deposits (credited once confirmed) and orphan records not on the chain.") var fix = false
+        @OptionGroup var actor: OperatorOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard from <= to else { throw ValidationError("--from must not be above --to") }
+        }
+
+        func run() async throws {
+            let name = try actor.resolve()
+            try await CommandSupport.withGateway { gateway in
+                let watcher = try await ReconcileCommand.watcher(gateway)
+                let bar = output.json ? nil : TerminalProgress.make("blocks")
+                let report = try await ChainReconciler(watcher: watcher, database: gateway.database)
+                    .run(from: from, to: to, fix: fix, operator: name, now: gateway.clock.nowMillis(), progress: bar?.callback)
+                bar?.finish()
+                try ReconcileCommand.finish(report, json: output.json)
+            }
+        }
+    }
+
+    struct Balances: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare deposit addresses' on-chain ETH and USDT balances with what our records explain.",
+            discussion: "Checks every address with activity plus a random sample of idle ones. A surplus is a deposit we missed."
+        )
+        @Option(help: "Block to compare at (default: the newest confirmed block the watcher has scanned).") var at: UInt64?
+        @Option(help: "Only this account's address.") var account: String?
+        @Option(name: .customLong("idle-sample"), help: "Idle addresses to sample (0–100000).") var idleSample = BalanceReconciler.defaultIdleSample
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (0...100_000).contains(idleSample) else { throw ValidationError("--idle-sample must be 0–100000") }
+        }
+
+        func run() async throws {
+            var accountID: AccountID?
+            if let account {
+                do { accountID = try AccountID(account) } catch {
+                    CommandSupport.printError("gateway: --account: \(error.message)")
+                    throw Exit.configuration
+                }
+            }
+            try await CommandSupport.withGateway { gateway in
+                let watcher = try await ReconcileCommand.watcher(gateway)
+                let bar = output.json ? nil : TerminalProgress.make("addresses")
+                let report = try await BalanceReconciler(watcher: watcher, database: gateway.database)
+                    .run(at: at, account: accountID, idleSample: idleSample, now: gateway.clock.nowMillis(), progress: bar?.callback)
+                bar?.finish()
+                try ReconcileCommand.finish(report, json: output.json)
+            }
+        }
+    }
+}
