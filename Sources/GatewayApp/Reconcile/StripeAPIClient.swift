@@ -23,6 +23,18 @@ public struct StripeAPIClient: Sendable {
     let timeout: TimeAmount
     let httpClient: HTTPClient
 
+    /// A refused or silent connection fails after this, so an unreachable API is reported in
+    /// seconds (exit 3) instead of retrying until the request deadline.
+    public static let connectTimeout: TimeAmount = .seconds(5)
+
+    /// A client for one command run; the caller shuts it down.
+    public static func makeHTTPClient() -> HTTPClient {
+        HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: .init(timeout: .init(connect: connectTimeout, read: .seconds(30)))
+        )
+    }
+
     public init(baseURL: String, key: Secret, timeoutMillis: Int64 = 30_000, httpClient: HTTPClient = .shared) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.key = key

@@ -26,9 +26,13 @@ public enum AuditStore {
         }
     }
 
-    /// The newest row, locked on PostgreSQL so concurrent appenders queue behind it.
+    /// The newest row. On PostgreSQL the table is locked against other writers first, so
+    /// concurrent appenders queue and each reads the tail the previous one committed (a row
+    /// lock would not do: an empty table has no row to lock, and a waiter would still see the
+    /// old tail). SQLite has one writer already.
     public static func tail(_ db: any SQLExecutor) async throws -> Row? {
-        try await db.queryOne("SELECT \(columns) FROM audit_log ORDER BY seq DESC LIMIT 1 \(db.dialect.forUpdate)").map(row)
+        if db.dialect == .postgres { try await db.query("LOCK TABLE audit_log IN EXCLUSIVE MODE") }
+        return try await db.queryOne("SELECT \(columns) FROM audit_log ORDER BY seq DESC LIMIT 1").map(row)
     }
 
     /// Inserts in the caller's transaction. A concurrent append after the same tail fails the

@@ -29,12 +29,20 @@ extension ReconcileCommand {
                     CommandSupport.printError("gateway: --since is after --until")
                     throw Exit.configuration
                 }
+                let http = StripeAPIClient.makeHTTPClient()
                 let reconciler = StripeReconciler(
-                    api: StripeAPIClient(baseURL: gateway.config.stripe.apiBase, key: key), database: gateway.database,
+                    api: StripeAPIClient(baseURL: gateway.config.stripe.apiBase, key: key, httpClient: http), database: gateway.database,
                     ingest: gateway.stripeIngest, livemode: gateway.config.stripe.livemode
                 )
                 let bar = output.json ? nil : TerminalProgress.make("stripe")
-                let report = try await reconciler.run(since: from, until: end, fix: fix, operator: name, now: now, progress: bar?.callback)
+                let report: ReconcileReport
+                do {
+                    report = try await reconciler.run(since: from, until: end, fix: fix, operator: name, now: now, progress: bar?.callback)
+                } catch {
+                    try? await http.shutdown()
+                    throw error
+                }
+                try? await http.shutdown()
                 bar?.finish()
                 try ReconcileCommand.finish(report, json: output.json)
             }
