@@ -7,8 +7,9 @@ public protocol EthereumNode: Sendable {
     func headers(_ numbers: [UInt64]) async throws -> [BlockHeader?]
     /// Blocks with full transactions; nil where the node has no such block.
     func blocks(_ numbers: [UInt64]) async throws -> [Block?]
-    /// Every receipt of a block through `eth_getBlockReceipts`; nil if the node lacks the method.
-    func blockReceipts(_ number: UInt64) async throws -> [ChainReceipt]?
+    /// Every receipt of each block through `eth_getBlockReceipts`, in one batch; nil for a
+    /// block the node cannot answer that way (no such method, or no such block).
+    func blockReceipts(_ numbers: [UInt64]) async throws -> [[ChainReceipt]?]
     func receipts(_ transactionHashes: [String]) async throws -> [ChainReceipt?]
     func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog]
     /// Wei balance at a block (for reconciliation).
@@ -63,17 +64,28 @@ public struct JSONRPCNode: EthereumNode {
         return blocks
     }
 
-    public func blockReceipts(_ number: UInt64) async throws -> [ChainReceipt]? {
-        do {
-            let value = try await client.call("eth_getBlockReceipts", [.string(Hex.quantity(number))])
-            guard let list = value.array else { return nil }
-            var receipts: [ChainReceipt] = []
-            for item in list { receipts.append(try ChainReceipt(item)) }
-            return receipts
-        } catch RPCError.node(let code, _) where code == -32601 {
-            // Method not found: fall back to per-transaction receipts.
-            return nil
+    public func blockReceipts(_ numbers: [UInt64]) async throws -> [[ChainReceipt]?] {
+        let answers = try await client.batch(numbers.map { .init("eth_getBlockReceipts", [.string(Hex.quantity($0))]) })
+        var out: [[ChainReceipt]?] = []
+        for answer in answers {
+            switch answer {
+            case .failure(.node(let code, _)) where code == -32601:
+                // Method not found: the caller falls back to per-transaction receipts.
+                out.append(nil)
+            case .failure(let error):
+                throw error
+            case .success(let value):
+                guard let list = value.array else {
+                    out.append(nil)
+                    continue
+                }
+                var receipts: [ChainReceipt] = []
+                receipts.reserveCapacity(list.count)
+                for item in list { receipts.append(try ChainReceipt(item)) }
+                out.append(receipts)
+            }
         }
+        return out
     }
 
     public func receipts(_ transactionHashes: [String]) async throws -> [ChainReceipt?] {

@@ -102,15 +102,13 @@ public struct JSONRPCClient: Sendable {
         }
         let answers: [RPCValue]
         do {
-            let decoded = try JSONDecoder().decode(RPCValue.self, from: Data(bytes.readableBytesView))
+            let decoded = try RPCJSONParser.parse(bytes.readableBytesView)
             // A node may answer a whole batch with one error object (e.g. batch too large).
             if case .object = decoded, let error = decoded["error"] { throw Self.nodeError(error) }
             guard case .array(let list) = decoded else { throw RPCError.malformed("batch answer is not an array") }
             answers = list
         } catch let error as RPCError {
             throw error
-        } catch {
-            throw RPCError.malformed("answer is not JSON")
         }
         var byID: [Int: RPCValue] = [:]
         for answer in answers {

@@ -8,7 +8,7 @@ public indirect enum RPCValue: Sendable, Equatable, Codable {
     case string(String)
     case number(String)
     case array([RPCValue])
-    case object([String: RPCValue])
+    case object(RPCObject)
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -17,7 +17,7 @@ public indirect enum RPCValue: Sendable, Equatable, Codable {
         else if let string = try? container.decode(String.self) { self = .string(string) }
         else if let decimal = try? container.decode(Decimal.self) { self = .number(decimal.description) }
         else if let array = try? container.decode([RPCValue].self) { self = .array(array) }
-        else { self = .object(try container.decode([String: RPCValue].self)) }
+        else { self = .object(RPCObject(try container.decode([String: RPCValue].self))) }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -28,7 +28,7 @@ public indirect enum RPCValue: Sendable, Equatable, Codable {
         case .string(let value): try container.encode(value)
         case .number(let value): try container.encode(Decimal(string: value) ?? 0)
         case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
+        case .object(let value): try container.encode(value.dictionary)
         }
     }
 
@@ -46,4 +46,38 @@ public indirect enum RPCValue: Sendable, Equatable, Codable {
         guard let value = self[key]?.string else { throw .malformed("missing field \(key)") }
         return value
     }
+}
+
+/// A JSON object's members in document order.
+///
+/// An array, not a dictionary: node objects have a dozen or two members and are read a few
+/// fields at a time, so a linear scan beats hashing every key of every transaction while
+/// parsing (which dominated catch-up). A repeated name resolves to its last occurrence, as in
+/// most JSON parsers.
+public struct RPCObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+    public var members: [(key: String, value: RPCValue)]
+
+    public init(members: [(key: String, value: RPCValue)]) { self.members = members }
+
+    public init(_ dictionary: [String: RPCValue]) {
+        members = dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+    }
+
+    public init(dictionaryLiteral elements: (String, RPCValue)...) {
+        members = elements.map { (key: $0.0, value: $0.1) }
+    }
+
+    public subscript(key: String) -> RPCValue? {
+        for member in members.reversed() where member.key == key { return member.value }
+        return nil
+    }
+
+    public var count: Int { members.count }
+
+    /// Last occurrence wins, as in `subscript`.
+    public var dictionary: [String: RPCValue] {
+        Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+
+    public static func == (lhs: RPCObject, rhs: RPCObject) -> Bool { lhs.dictionary == rhs.dictionary }
 }

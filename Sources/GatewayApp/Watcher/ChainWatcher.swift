@@ -176,27 +176,33 @@ public struct ChainWatcher: Sendable {
     /// Finds deposits to, and transfers out of, deposit addresses in consecutive blocks: the
     /// one detection routine the watcher and `reconcile chain` share. Nil when the chain
     /// moved between the block and log queries.
+    ///
+    /// Per step, not per block: one batch of receipts, one `eth_getLogs` range, one owner
+    /// lookup. Round trips, not bytes, are what limit catch-up.
     public func detect(_ blocks: [Block], now: Int64) async throws -> Detection? {
         var found = Detection()
         guard let first = blocks.first, let last = blocks.last else { return found }
         let hashes = Dictionary(uniqueKeysWithValues: blocks.map { ($0.header.number, $0.header.hash) })
+        var incoming: [Incoming] = []
         // ETH: top-level transactions to a deposit address with value, or from one, and their receipts.
+        var candidates: [(block: Block, txs: [ChainTransaction])] = []
         for block in blocks {
-            let candidates = block.transactions.filter { tx in
+            let txs = block.transactions.filter { tx in
                 if let from = tx.from, addressBook.contains(from) { return true }
                 guard let to = tx.to, !tx.value.isZero else { return false }
                 return addressBook.contains(to)
             }
-            guard !candidates.isEmpty else { continue }
-            let receipts = try await receipts(for: candidates.map(\.hash), block: block.header.number)
-            for tx in candidates {
+            if !txs.isEmpty { candidates.append((block, txs)) }
+        }
+        let receipts = try await receipts(for: candidates)
+        for (block, txs) in candidates {
+            for tx in txs {
                 guard let receipt = receipts[tx.hash], receipt.blockHash == block.header.hash else {
                     throw RPCError.malformed("receipt of \(tx.hash) missing or from another block")
                 }
                 if let to = tx.to, !tx.value.isZero, addressBook.contains(to) {
-                    found.deposits.append(try await deposit(
-                        txHash: tx.hash, logIndex: -1, to: to, asset: .eth, value: tx.value, block: block.header,
-                        failed: receipt.status != 1, now: now
+                    incoming.append(Incoming(
+                        txHash: tx.hash, logIndex: -1, to: to, asset: .eth, value: tx.value, block: block.header, failed: receipt.status != 1
                     ))
                 }
                 if let from = tx.from, addressBook.contains(from) {
@@ -217,10 +223,9 @@ public struct ChainWatcher: Sendable {
             guard log.blockHash == hash else { return nil }
             let value = Self.uint256(log.data)
             if let recipient = Self.topicAddress(log.topics[2]), addressBook.contains(recipient) {
-                found.deposits.append(try await deposit(
-                    txHash: log.transactionHash, logIndex: Int64(log.logIndex), to: recipient, asset: .usdt,
-                    value: value, block: BlockHeader(number: log.blockNumber, hash: hash, parentHash: ""),
-                    failed: false, now: now
+                incoming.append(Incoming(
+                    txHash: log.transactionHash, logIndex: Int64(log.logIndex), to: recipient, asset: .usdt, value: value,
+                    block: BlockHeader(number: log.blockNumber, hash: hash, parentHash: ""), failed: false
                 ))
             }
             if let sender = Self.topicAddress(log.topics[1]), addressBook.contains(sender) {
@@ -231,7 +236,20 @@ public struct ChainWatcher: Sendable {
                 ))
             }
         }
+        let owners = try await DepositAddressStore(database: database).accounts(addresses: incoming.map(\.to.lowercaseHex))
+        found.deposits = try incoming.map { try deposit($0, owners: owners, now: now) }
         return found
+    }
+
+    /// A transfer to a deposit address, before its owner is looked up.
+    struct Incoming {
+        let txHash: String
+        let logIndex: Int64
+        let to: EthereumAddress
+        let asset: Asset
+        let value: Word256
+        let block: BlockHeader
+        let failed: Bool
     }
 
     /// The address in an indexed `address` topic (its last 20 bytes).
@@ -240,36 +258,43 @@ public struct ChainWatcher: Sendable {
         return try? EthereumAddress(bytes: bytes.suffix(20))
     }
 
-    private func deposit(
-        txHash: String, logIndex: Int64, to: EthereumAddress, asset: Asset, value: Word256,
-        block: BlockHeader, failed: Bool, now: Int64
-    ) async throws -> DepositRecord {
-        guard let owner = try await DepositAddressStore(database: database).record(address: to.lowercaseHex) else {
-            throw StoreError.decoding("address \(to) is in the book but has no account")
+    private func deposit(_ transfer: Incoming, owners: [String: AccountID], now: Int64) throws -> DepositRecord {
+        guard let owner = owners[transfer.to.lowercaseHex] else {
+            throw StoreError.decoding("address \(transfer.to) is in the book but has no account")
         }
-        let key = try IdempotencyKey.ethDeposit(chainID: chainID, txHash: txHash, logIndex: Int(logIndex)).rawValue
-        var status: DepositStatus = failed ? .failed : .seen
-        var reason: String? = failed ? "receipt status 0: the transaction failed" : nil
-        var units = value.decimal128 ?? ""
-        if !value.fits128 {
+        let key = try IdempotencyKey.ethDeposit(chainID: chainID, txHash: transfer.txHash, logIndex: Int(transfer.logIndex)).rawValue
+        var status: DepositStatus = transfer.failed ? .failed : .seen
+        var reason: String? = transfer.failed ? "receipt status 0: the transaction failed" : nil
+        var units = transfer.value.decimal128 ?? ""
+        if !transfer.value.fits128 {
             // Beyond 128 bits no real ETH or USDT amount exists; never truncate, park it.
             status = .parked
-            reason = "amount \(value.hex) exceeds 128 bits"
+            reason = "amount \(transfer.value.hex) exceeds 128 bits"
             units = "0"
         }
         return DepositRecord(
-            key: key, chainID: chainID, txHash: txHash, logIndex: logIndex, account: owner.account.rawValue,
-            address: to.lowercaseHex, asset: asset.rawValue, amountUnits: units, blockNumber: block.number,
-            blockHash: block.hash, status: status, reason: reason, seenAtMillis: now
+            key: key, chainID: chainID, txHash: transfer.txHash, logIndex: transfer.logIndex, account: owner.rawValue,
+            address: transfer.to.lowercaseHex, asset: transfer.asset.rawValue, amountUnits: units, blockNumber: transfer.block.number,
+            blockHash: transfer.block.hash, status: status, reason: reason, seenAtMillis: now
         )
     }
 
-    private func receipts(for hashes: [String], block: UInt64) async throws -> [String: ChainReceipt] {
+    /// Receipts of the candidate transactions: `eth_getBlockReceipts` for all their blocks in
+    /// one batch, and per-transaction receipts (one batch) for blocks it cannot answer.
+    private func receipts(for candidates: [(block: Block, txs: [ChainTransaction])]) async throws -> [String: ChainReceipt] {
         var byHash: [String: ChainReceipt] = [:]
-        if let all = try await node.blockReceipts(block) {
-            for receipt in all { byHash[receipt.transactionHash] = receipt }
-        } else {
-            for receipt in try await node.receipts(hashes).compactMap({ $0 }) { byHash[receipt.transactionHash] = receipt }
+        guard !candidates.isEmpty else { return byHash }
+        let perBlock = try await node.blockReceipts(candidates.map(\.block.header.number))
+        var missing: [String] = []
+        for (candidate, receipts) in zip(candidates, perBlock) {
+            if let receipts {
+                for receipt in receipts { byHash[receipt.transactionHash] = receipt }
+            } else {
+                missing += candidate.txs.map(\.hash)
+            }
+        }
+        if !missing.isEmpty {
+            for receipt in try await node.receipts(missing).compactMap({ $0 }) { byHash[receipt.transactionHash] = receipt }
         }
         return byHash
     }

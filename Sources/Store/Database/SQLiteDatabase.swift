@@ -84,15 +84,14 @@ public final class SQLiteDatabase: Database {
     /// `$1` → `?1`: SQLite reads `$1` as a *named* parameter numbered by first appearance,
     /// which would misbind SQL that uses placeholders out of order.
     static func sqliteSQL(_ sql: String) -> String {
-        guard sql.contains("$") else { return sql }
-        let characters = Array(sql)
-        var out = ""
-        out.reserveCapacity(characters.count)
-        for (index, character) in characters.enumerated() {
-            let nextIsDigit = index + 1 < characters.count && characters[index + 1].isASCII && characters[index + 1].isNumber
-            out.append(character == "$" && nextIsDigit ? "?" : character)
+        // Bytes, not Characters: `$` and digits are ASCII, and this runs for every statement.
+        var bytes = Array(sql.utf8)
+        guard bytes.contains(UInt8(ascii: "$")) else { return sql }
+        for index in bytes.indices.dropLast()
+        where bytes[index] == UInt8(ascii: "$") && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index + 1]) {
+            bytes[index] = UInt8(ascii: "?")
         }
-        return out
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func sqliteData(_ value: SQLValue) -> SQLiteData {
