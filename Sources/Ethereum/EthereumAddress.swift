@@ -19,6 +19,31 @@ public struct EthereumAddress: Hashable, Sendable, CustomStringConvertible {
         low = array[16..<20].reduce(0) { $0 << 8 | UInt32($1) }
     }
 
+    /// `0x` + 40 lowercase hex digits, read without allocating (node answers are lowercase).
+    /// Nil for anything else, which the caller parses the general (checksum-aware) way.
+    public init?(lowercaseHex digits: ArraySlice<UInt8>) {
+        guard digits.count == 42, digits.first == UInt8(ascii: "0"), digits[digits.startIndex + 1] == UInt8(ascii: "x") else { return nil }
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var position = 0
+        for byte in digits.dropFirst(2) {
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            switch position {
+            case 0..<16: words.0 = words.0 << 4 | UInt64(value)
+            case 16..<32: words.1 = words.1 << 4 | UInt64(value)
+            default: words.2 = words.2 << 4 | UInt64(value)
+            }
+            position += 1
+        }
+        high = words.0
+        middle = words.1
+        low = UInt32(truncatingIfNeeded: words.2)
+    }
+
     /// The address of an uncompressed secp256k1 public key: the last 20 bytes of
     /// keccak256(X || Y). Accepts X || Y (64 bytes) or SEC1 0x04 || X || Y (65 bytes); the
     /// point must be on the curve, since an off-curve key's address has no owner.

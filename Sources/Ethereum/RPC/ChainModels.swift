@@ -10,10 +10,10 @@ public struct BlockHeader: Sendable, Equatable {
         self.parentHash = parentHash
     }
 
-    init(_ value: RPCValue) throws(RPCError) {
-        number = try Hex.uint64(try value.field("number"))
-        hash = try Hex.hash(try value.field("hash"))
-        parentHash = try Hex.hash(try value.field("parentHash"))
+    init(_ node: JSONNode) throws(RPCError) {
+        number = try node.uint64("number")
+        hash = try node.hash("hash")
+        parentHash = try node.hash("parentHash")
     }
 }
 
@@ -26,19 +26,11 @@ public struct ChainTransaction: Sendable, Equatable {
     /// The sender; nil only if a node leaves it out (then outgoing transfers cannot be seen).
     public let from: EthereumAddress?
 
-    init(_ value: RPCValue) throws(RPCError) {
-        hash = try Hex.hash(try value.field("hash"))
-        if let from = value["from"]?.string {
-            do { self.from = try EthereumAddress(hex: from) } catch { throw .malformed("bad from address") }
-        } else {
-            from = nil
-        }
-        if let to = value["to"]?.string {
-            do { self.to = try EthereumAddress(hex: to) } catch { throw .malformed("bad to address") }
-        } else {
-            to = nil
-        }
-        self.value = try Hex.quantity256(try value.field("value"))
+    init(_ node: JSONNode) throws(RPCError) {
+        hash = try node.hash("hash")
+        from = try node.address("from")
+        to = try node.address("to")
+        value = try node.quantity("value")
     }
 }
 
@@ -46,12 +38,14 @@ public struct Block: Sendable, Equatable {
     public let header: BlockHeader
     public let transactions: [ChainTransaction]
 
-    init(_ value: RPCValue) throws(RPCError) {
-        header = try BlockHeader(value)
+    init(_ node: JSONNode) throws(RPCError) {
+        header = try BlockHeader(node)
         var transactions: [ChainTransaction] = []
-        for item in value["transactions"]?.array ?? [] {
+        let items = node["transactions"]?.array ?? []
+        transactions.reserveCapacity(items.count)
+        for item in items {
             // Hash-only transaction lists mean the node ignored `true`: refuse rather than miss deposits.
-            guard case .object = item else { throw .malformed("block \(header.number) lacks full transactions") }
+            guard item.isObject else { throw .malformed("block \(header.number) lacks full transactions") }
             transactions.append(try ChainTransaction(item))
         }
         self.transactions = transactions
@@ -68,20 +62,22 @@ public struct ChainLog: Sendable, Equatable {
     public let logIndex: UInt64
     public let removed: Bool
 
-    init(_ value: RPCValue) throws(RPCError) {
-        do { address = try EthereumAddress(hex: try value.field("address")) } catch { throw .malformed("bad log address") }
+    init(_ node: JSONNode) throws(RPCError) {
+        guard let address = try node.address("address") else { throw .malformed("bad log address") }
+        self.address = address
         var topics: [String] = []
-        for topic in value["topics"]?.array ?? [] {
-            guard let text = topic.string else { throw .malformed("bad topic") }
-            topics.append(try Hex.hash(text))
+        for topic in node["topics"]?.array ?? [] {
+            guard let text = try topic.withStringBytes({ bytes throws(RPCError) in try Hex.hashText(bytes: bytes) }) else { throw .malformed("bad topic") }
+            topics.append(text)
         }
         self.topics = topics
-        data = try Hex.data(try value.field("data"))
-        blockNumber = try Hex.uint64(try value.field("blockNumber"))
-        blockHash = try Hex.hash(try value.field("blockHash"))
-        transactionHash = try Hex.hash(try value.field("transactionHash"))
-        logIndex = try Hex.uint64(try value.field("logIndex"))
-        if case .bool(let removed)? = value["removed"] { self.removed = removed } else { self.removed = false }
+        guard let data = node["data"]?.string else { throw .malformed("missing field data") }
+        self.data = try Hex.data(data)
+        blockNumber = try node.uint64("blockNumber")
+        blockHash = try node.hash("blockHash")
+        transactionHash = try node.hash("transactionHash")
+        logIndex = try node.uint64("logIndex")
+        removed = node["removed"]?.value == .bool(true)
     }
 }
 
@@ -95,15 +91,58 @@ public struct ChainReceipt: Sendable, Equatable {
     public let gasUsed: Word256?
     public let effectiveGasPrice: Word256?
 
-    init(_ value: RPCValue) throws(RPCError) {
-        transactionHash = try Hex.hash(try value.field("transactionHash"))
-        blockHash = try Hex.hash(try value.field("blockHash"))
-        blockNumber = try Hex.uint64(try value.field("blockNumber"))
-        status = try Hex.uint64(try value.field("status"))
-        gasUsed = try value["gasUsed"]?.string.map { text throws(RPCError) in try Hex.quantity256(text) }
-        effectiveGasPrice = try value["effectiveGasPrice"]?.string.map { text throws(RPCError) in try Hex.quantity256(text) }
+    init(_ node: JSONNode) throws(RPCError) {
+        transactionHash = try node.hash("transactionHash")
+        blockHash = try node.hash("blockHash")
+        blockNumber = try node.uint64("blockNumber")
+        status = try node.uint64("status")
+        gasUsed = try node.optionalQuantity("gasUsed")
+        effectiveGasPrice = try node.optionalQuantity("effectiveGasPrice")
     }
+
+    /// The transaction hash of a receipt without decoding the rest (to skip the ones not asked for).
+    static func transactionHash(of node: JSONNode) throws(RPCError) -> String { try node.hash("transactionHash") }
 }
 
 /// keccak256("Transfer(address,address,uint256)").
 public let erc20TransferTopic = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+
+extension JSONNode {
+    /// A required hash member, lowercase.
+    func hash(_ key: String) throws(RPCError) -> String {
+        guard let text = try field(key).withStringBytes({ bytes throws(RPCError) in try Hex.hashText(bytes: bytes) }) else {
+            throw .malformed("bad \(key)")
+        }
+        return text
+    }
+
+    func quantity(_ key: String) throws(RPCError) -> Word256 {
+        guard let value = try field(key).withStringBytes({ bytes throws(RPCError) in try Hex.quantity256(bytes: bytes) }) else {
+            throw .malformed("bad \(key)")
+        }
+        return value
+    }
+
+    func optionalQuantity(_ key: String) throws(RPCError) -> Word256? {
+        guard let node = self[key], !node.isNull else { return nil }
+        return try quantity(key)
+    }
+
+    func uint64(_ key: String) throws(RPCError) -> UInt64 {
+        guard let value = try field(key).withStringBytes({ bytes throws(RPCError) in try Hex.uint64(bytes: bytes) }) else {
+            throw .malformed("bad \(key)")
+        }
+        return value
+    }
+
+    /// An address member; nil when absent or null (contract creation has no `to`).
+    func address(_ key: String) throws(RPCError) -> EthereumAddress? {
+        guard let node = self[key], !node.isNull else { return nil }
+        if let fast = try node.withStringBytes({ bytes throws(RPCError) in EthereumAddress(lowercaseHex: bytes) }), let address = fast {
+            return address
+        }
+        // Mixed case (EIP-55) or malformed: the general parser checks the checksum.
+        guard let text = node.string else { throw .malformed("bad \(key) address") }
+        do { return try EthereumAddress(hex: text) } catch { throw .malformed("bad \(key) address") }
+    }
+}

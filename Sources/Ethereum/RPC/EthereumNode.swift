@@ -9,7 +9,8 @@ public protocol EthereumNode: Sendable {
     func blocks(_ numbers: [UInt64]) async throws -> [Block?]
     /// Every receipt of each block through `eth_getBlockReceipts`, in one batch; nil for a
     /// block the node cannot answer that way (no such method, or no such block).
-    func blockReceipts(_ numbers: [UInt64]) async throws -> [[ChainReceipt]?]
+    /// - Parameter wanted: when given, only these transactions' receipts are decoded.
+    func blockReceipts(_ numbers: [UInt64], only wanted: Set<String>?) async throws -> [[ChainReceipt]?]
     func receipts(_ transactionHashes: [String]) async throws -> [ChainReceipt?]
     func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog]
     /// Wei balance at a block (for reconciliation).
@@ -19,6 +20,10 @@ public protocol EthereumNode: Sendable {
 }
 
 extension EthereumNode {
+    public func blockReceipts(_ numbers: [UInt64]) async throws -> [[ChainReceipt]?] {
+        try await blockReceipts(numbers, only: nil)
+    }
+
     /// ERC-20 `balanceOf(owner)` at a block.
     public func tokenBalance(_ token: EthereumAddress, owner: EthereumAddress, at block: UInt64) async throws -> Word256 {
         // selector keccak("balanceOf(address)")[0..4] = 0x70a08231, then the owner left-padded to 32 bytes.
@@ -64,7 +69,7 @@ public struct JSONRPCNode: EthereumNode {
         return blocks
     }
 
-    public func blockReceipts(_ numbers: [UInt64]) async throws -> [[ChainReceipt]?] {
+    public func blockReceipts(_ numbers: [UInt64], only wanted: Set<String>?) async throws -> [[ChainReceipt]?] {
         let answers = try await client.batch(numbers.map { .init("eth_getBlockReceipts", [.string(Hex.quantity($0))]) })
         var out: [[ChainReceipt]?] = []
         for answer in answers {
@@ -80,8 +85,10 @@ public struct JSONRPCNode: EthereumNode {
                     continue
                 }
                 var receipts: [ChainReceipt] = []
-                receipts.reserveCapacity(list.count)
-                for item in list { receipts.append(try ChainReceipt(item)) }
+                for item in list {
+                    if let wanted, !wanted.contains(try ChainReceipt.transactionHash(of: item)) { continue }
+                    receipts.append(try ChainReceipt(item))
+                }
                 out.append(receipts)
             }
         }
@@ -103,7 +110,9 @@ public struct JSONRPCNode: EthereumNode {
             "address": .string(address.lowercaseHex), "topics": .array([.string(topic0)]),
             "fromBlock": .string(Hex.quantity(from)), "toBlock": .string(Hex.quantity(to)),
         ])
-        guard let list = try await client.call("eth_getLogs", [filter]).array else { throw RPCError.malformed("eth_getLogs") }
+        guard let list = try await client.batch([.init("eth_getLogs", [filter])])[0].get().array else {
+            throw RPCError.malformed("eth_getLogs")
+        }
         var logs: [ChainLog] = []
         for item in list { logs.append(try ChainLog(item)) }
         return logs

@@ -39,13 +39,13 @@ public struct JSONRPCClient: Sendable {
     // through async closures miscompiled with this toolchain (a null call at run time).
     public func call(_ method: String, _ params: [RPCValue]) async throws -> RPCValue {
         let answers = try await batch([Call(method, params)])
-        return try answers[0].get()
+        return try answers[0].get().value
     }
 
     /// Sends calls in batches of at most `maxBatch`; each answer is the call's result or its
     /// node error. Transport failures are retried (rotating endpoints), then thrown.
-    public func batch(_ calls: [Call]) async throws -> [Result<RPCValue, RPCError>] {
-        var results: [Result<RPCValue, RPCError>] = []
+    public func batch(_ calls: [Call]) async throws -> [Result<JSONNode, RPCError>] {
+        var results: [Result<JSONNode, RPCError>] = []
         results.reserveCapacity(calls.count)
         var start = 0
         while start < calls.count {
@@ -57,7 +57,7 @@ public struct JSONRPCClient: Sendable {
     }
 
     /// Transient failures are retried with exponential backoff, rotating through the endpoints.
-    private func sendWithRetries(_ calls: [Call]) async throws -> [Result<RPCValue, RPCError>] {
+    private func sendWithRetries(_ calls: [Call]) async throws -> [Result<JSONNode, RPCError>] {
         var lastError = RPCError.transport("no endpoint configured")
         for attempt in 0..<maxAttempts {
             guard !endpoints.isEmpty else { break }
@@ -75,7 +75,7 @@ public struct JSONRPCClient: Sendable {
         throw lastError
     }
 
-    private func send(_ calls: [Call], to endpoint: String) async throws -> [Result<RPCValue, RPCError>] {
+    private func send(_ calls: [Call], to endpoint: String) async throws -> [Result<JSONNode, RPCError>] {
         let payload = RPCValue.array(calls.enumerated().map { index, call in
             .object(["jsonrpc": .string("2.0"), "id": .number(String(index)), "method": .string(call.method), "params": .array(call.params)])
         })
@@ -100,28 +100,30 @@ public struct JSONRPCClient: Sendable {
         } catch {
             throw RPCError.transport(String(describing: error))
         }
-        let answers: [RPCValue]
-        do {
-            let decoded = try RPCJSONParser.parse(bytes.readableBytesView)
-            // A node may answer a whole batch with one error object (e.g. batch too large).
-            if case .object = decoded, let error = decoded["error"] { throw Self.nodeError(error) }
-            guard case .array(let list) = decoded else { throw RPCError.malformed("batch answer is not an array") }
-            answers = list
-        } catch let error as RPCError {
-            throw error
-        }
-        var byID: [Int: RPCValue] = [:]
+        // One tape for the whole answer; results are views into it, decoded on demand.
+        let root = try JSONTape(bytes.readableBytesView).root
+        // A node may answer a whole batch with one error object (e.g. batch too large).
+        if root.isObject, let error = root["error"] { throw Self.nodeError(error.value) }
+        guard let answers = root.array else { throw RPCError.malformed("batch answer is not an array") }
+        var byID: [Int: JSONNode] = [:]
         for answer in answers {
-            if case .number(let text)? = answer["id"], let id = Int(text) { byID[id] = answer }
-            else if let text = answer["id"]?.string, let id = Int(text) { byID[id] = answer }
+            guard let id = answer["id"] else { continue }
+            switch id.value {
+            case .number(let text): if let number = Int(text) { byID[number] = answer }
+            case .string(let text): if let number = Int(text) { byID[number] = answer }
+            default: continue
+            }
         }
-        var results: [Result<RPCValue, RPCError>] = []
+        var results: [Result<JSONNode, RPCError>] = []
+        results.reserveCapacity(calls.count)
         for index in calls.indices {
             guard let answer = byID[index] else { throw RPCError.missingAnswer(id: index) }
             if let error = answer["error"], !error.isNull {
-                results.append(.failure(Self.nodeError(error)))
+                results.append(.failure(Self.nodeError(error.value)))
+            } else if let result = answer["result"] {
+                results.append(.success(result))
             } else {
-                results.append(.success(answer["result"] ?? .null))
+                throw RPCError.malformed("answer \(index) has neither result nor error")
             }
         }
         return results

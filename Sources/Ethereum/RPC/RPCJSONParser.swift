@@ -10,7 +10,13 @@ public enum RPCJSONParser {
     /// anything near this is hostile.
     public static let maxDepth = 64
 
+    /// Parses through the tape, then builds the tree.
     public static func parse(_ bytes: some Collection<UInt8>) throws(RPCError) -> RPCValue {
+        try JSONTape(bytes).root.value
+    }
+
+    /// The direct tree parser (used for the rare escaped string on a tape).
+    static func parseTree(_ bytes: some Collection<UInt8>) throws(RPCError) -> RPCValue {
         let result: Result<RPCValue, RPCError>? = bytes.withContiguousStorageIfAvailable { buffer in
             var parser = Parser(bytes: buffer)
             return Result { () throws(RPCError) -> RPCValue in try parser.document() }

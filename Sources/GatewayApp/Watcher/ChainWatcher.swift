@@ -284,7 +284,8 @@ public struct ChainWatcher: Sendable {
     private func receipts(for candidates: [(block: Block, txs: [ChainTransaction])]) async throws -> [String: ChainReceipt] {
         var byHash: [String: ChainReceipt] = [:]
         guard !candidates.isEmpty else { return byHash }
-        let perBlock = try await node.blockReceipts(candidates.map(\.block.header.number))
+        let wanted = Set(candidates.flatMap { $0.txs.map(\.hash) })
+        let perBlock = try await node.blockReceipts(candidates.map(\.block.header.number), only: wanted)
         var missing: [String] = []
         for (candidate, receipts) in zip(candidates, perBlock) {
             if let receipts {
