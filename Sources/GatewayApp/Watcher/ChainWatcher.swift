@@ -15,6 +15,7 @@ public struct ChainWatcher: Sendable {
     let settings: GatewayConfig.EthereumSettings
     let database: any Database
     public let addressBook: AddressBook
+    let prefetcher = BlockPrefetcher()
     let rates: RatesRepository
     let clock: WallClock
     let metrics: GatewayMetrics
@@ -127,8 +128,11 @@ public struct ChainWatcher: Sendable {
     /// Scans [from, to]; returns how many consecutive blocks were recorded (fewer if the chain
     /// moved under us, which the next step's reorg check handles).
     func scan(from: UInt64, to: UInt64, head: UInt64) async throws -> Int {
-        let numbers = Array(from...to)
-        let fetched = try await node.blocks(numbers)
+        let fetched = try await prefetcher.blocks(from...to, node: node)
+        if to < head {
+            // Catching up: the next step's blocks download while this one is processed.
+            prefetcher.prefetch((to + 1)...min(head, to + settings.scanBatchBlocks), node: node)
+        }
         var blocks: [Block] = []
         let previous = try await database.transaction { db in try await DepositStore.headers(chainID: chainID, from: from - min(from, 1), db) }
         var parentHash = from > 0 ? previous[from - 1]?.hash : nil
@@ -144,11 +148,11 @@ public struct ChainWatcher: Sendable {
         let keepFrom = last.header.number > 2 * settings.confirmations + 2 ? last.header.number - 2 * settings.confirmations - 2 : 0
         let recorded = blocks
         try await database.transaction { db in
-            for deposit in found.deposits { try await DepositStore.observe(deposit, now: now, db) }
+            try await DepositStore.observeMany(found.deposits, now: now, db)
             for transfer in found.outgoing { try await OutgoingTransferStore.record(transfer, now: now, db) }
-            for block in recorded {
-                try await DepositStore.saveHeader(chainID: chainID, number: block.header.number, hash: block.header.hash, parent: block.header.parentHash, db)
-            }
+            try await DepositStore.saveHeaders(
+                chainID: chainID, recorded.map { (number: $0.header.number, hash: $0.header.hash, parent: $0.header.parentHash) }, db
+            )
             try await DepositStore.pruneHeaders(chainID: chainID, above: nil, below: keepFrom, db)
             try await DepositStore.setCursor(chainID: chainID, number: last.header.number, head: head, now: now, db)
         }

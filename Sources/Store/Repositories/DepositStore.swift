@@ -79,6 +79,56 @@ public enum DepositStore {
         return deposit.status
     }
 
+    /// `observe` for a whole scan step: one lookup of the keys already known, one multi-row
+    /// insert for the new ones (chunked). Catch-up records thousands of deposits a second;
+    /// a statement each would be most of its time.
+    public static func observeMany(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws {
+        guard !deposits.isEmpty else { return }
+        var known: Set<String> = []
+        for chunk in deposits.chunked(Self.keyLookupChunk) {
+            let placeholders = chunk.indices.map { "$\($0 - chunk.startIndex + 1)" }.joined(separator: ", ")
+            for row in try await db.query(
+                "SELECT deposit_key FROM deposits WHERE deposit_key IN (\(placeholders))", chunk.map { .text($0.key) }
+            ) { known.insert(try row.text("deposit_key")) }
+        }
+        var fresh: [DepositRecord] = []
+        var seen: Set<String> = []
+        for deposit in deposits {
+            if known.contains(deposit.key) || !seen.insert(deposit.key).inserted {
+                try await observe(deposit, now: now, db)  // existing rows go through the rules one by one
+            } else {
+                fresh.append(deposit)
+            }
+        }
+        for chunk in fresh.chunked(Self.insertChunk) {
+            var binds: [SQLValue] = []
+            var rows: [String] = []
+            for deposit in chunk {
+                let base = binds.count
+                rows.append("(" + (1...13).map { "$\(base + $0)" }.joined(separator: ", ") + ", $\(base + 13))")
+                binds += [
+                    .text(deposit.key), .int(Int64(deposit.chainID)), .text(deposit.txHash), .int(deposit.logIndex),
+                    .text(deposit.account), .text(deposit.address), .text(deposit.asset), .text(deposit.amountUnits),
+                    .int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(deposit.status.rawValue),
+                    .optional(deposit.reason), .int(now),
+                ]
+            }
+            try await db.query(
+                """
+                INSERT INTO deposits (deposit_key, chain_id, tx_hash, log_index, account_id, address, asset, amount_units,
+                    block_number, block_hash, status, reason, seen_at, updated_at)
+                VALUES \(rows.joined(separator: ", "))
+                """,
+                binds
+            )
+        }
+    }
+
+    /// Keys per `IN` list and rows per multi-row insert: far below SQLite's 32,766 bound
+    /// parameters and PostgreSQL's 65,535.
+    static let keyLookupChunk = 500
+    static let insertChunk = 200
+
     /// Marks every deposit above `forkBlock` as reorged out; returns the rows it changed
     /// (with their new status) so the caller can alert on credited ones.
     public static func reorg(chainID: UInt64, above forkBlock: UInt64, now: Int64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
@@ -244,6 +294,26 @@ public enum DepositStore {
         )
     }
 
+    /// `saveHeader` for a run of blocks, in multi-row statements.
+    public static func saveHeaders(chainID: UInt64, _ headers: [(number: UInt64, hash: String, parent: String)], _ db: any SQLExecutor) async throws {
+        for chunk in headers.chunked(insertChunk) {
+            var binds: [SQLValue] = []
+            var rows: [String] = []
+            for header in chunk {
+                let base = binds.count
+                rows.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4))")
+                binds += [.int(Int64(chainID)), .int(Int64(header.number)), .text(header.hash), .text(header.parent)]
+            }
+            try await db.query(
+                """
+                INSERT INTO chain_headers (chain_id, number, hash, parent_hash) VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (chain_id, number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash
+                """,
+                binds
+            )
+        }
+    }
+
     /// Drops headers above `number` (after a reorg) or below `keepFrom` (outside the window).
     public static func pruneHeaders(chainID: UInt64, above number: UInt64?, below keepFrom: UInt64?, _ db: any SQLExecutor) async throws {
         if let number {
@@ -297,5 +367,12 @@ public enum DepositStore {
         record.updatedAtMillis = try row.int("updated_at")
         record.creditedAtMillis = try row.optionalInt("credited_at")
         return record
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
