@@ -130,4 +130,38 @@ struct StoreConformanceTests {
         #expect(storedWei == wei)
         #expect(storedText == "ünïcode ✓ 'quoted' $1")
     }
+
+    /// SQLite commits concurrent transactions as a group (one fsync); each must still stand or
+    /// fall alone, and see its own result.
+    @Test("concurrent transactions: a failing one rolls back alone, the rest commit", arguments: TestBackend.available)
+    func concurrentFailuresStayIsolated(backend: TestBackend) async throws {
+        struct Refused: Error {}
+        let database = try await backend.openMigrated()
+        defer { Task { await database.close() } }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    do {
+                        let echoed = try await database.transaction { db -> Int in
+                            try await db.query(
+                                "INSERT INTO settings (key, value, updated_at) VALUES ($1, 'v', 0)", [.text("k\(index)")]
+                            )
+                            if index % 7 == 0 { throw Refused() }
+                            return index
+                        }
+                        return (echoed, true)
+                    } catch is Refused {
+                        return (index, false)
+                    }
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.count == 200)
+        #expect(outcomes.filter { !$0.value }.keys.sorted() == (0..<200).filter { $0 % 7 == 0 })
+        let stored = try await database.transaction { db in
+            try await db.query("SELECT key FROM settings WHERE key LIKE 'k%'").map { try $0.text("key") }
+        }
+        #expect(Set(stored) == Set((0..<200).filter { $0 % 7 != 0 }.map { "k\($0)" }))
+    }
 }

@@ -14,11 +14,15 @@ public final class SQLiteDatabase: Database {
     public let dialect = SQLDialect.sqlite
     public let displayName: String
     private let connection: SQLiteConnection
-    private let lock = AsyncLock()
+
+    private let groupCommit: GroupCommit
 
     private init(connection: SQLiteConnection, displayName: String) {
         self.connection = connection
         self.displayName = displayName
+        groupCommit = GroupCommit(
+            execute: { sql in _ = try await Self.raw(connection, sql) }, executor: Executor(connection: connection)
+        )
     }
 
     /// Opens (creating if needed) the file at `path`, and its parent directory.
@@ -50,26 +54,22 @@ public final class SQLiteDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await lock.withLock {
-            // IMMEDIATE takes the write lock up front, so two processes on one file queue on the
-            // busy timeout instead of failing at their first write with SQLITE_BUSY.
-            _ = try await raw("BEGIN IMMEDIATE")
-            do {
-                let result = try await body(Executor(database: self))
-                _ = try await raw("COMMIT")
-                return result
-            } catch {
-                _ = try? await raw("ROLLBACK")
-                throw error
-            }
-        }
+        // Concurrent transactions share one BEGIN IMMEDIATE … COMMIT (and one fsync), each in
+        // its own savepoint. IMMEDIATE takes the write lock up front, so two processes on one
+        // file queue on the busy timeout instead of failing at their first write.
+        try await groupCommit.transaction(body)
     }
+
 
     public func close() async {
         try? await connection.close()
     }
 
     fileprivate func raw(_ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
+        try await Self.raw(connection, sql, binds)
+    }
+
+    fileprivate static func raw(_ connection: SQLiteConnection, _ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
         let collector = RowCollector()
         do {
             try await connection.query(Self.sqliteSQL(sql), binds.map(Self.sqliteData)) { row in
@@ -114,11 +114,11 @@ public final class SQLiteDatabase: Database {
     }
 
     private struct Executor: SQLExecutor {
-        let database: SQLiteDatabase
+        let connection: SQLiteConnection
         var dialect: SQLDialect { .sqlite }
 
         func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-            try await database.raw(sql, binds)
+            try await SQLiteDatabase.raw(connection, sql, binds)
         }
     }
 }

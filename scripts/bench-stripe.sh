@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Stripe webhook benchmark: a release `gateway serve` on a throwaway store, then StripeLoad.
+#   scripts/bench-stripe.sh [sqlite|postgres-url] [StripeLoad options…]
+# e.g. scripts/bench-stripe.sh sqlite --events 10000 --concurrency 64
+#      scripts/bench-stripe.sh postgres://gateway:gateway@127.0.0.1:55432/gateway_test --events 10000 --rate 500
+# Figures, not assertions; the load generator shares the machine with the gateway.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+store="${1:-sqlite}"; shift || true
+swift build -c release --product gateway >/dev/null
+swift build -c release --product StripeLoad >/dev/null
+dir="$(mktemp -d)"
+if [[ "$store" == sqlite ]]; then url="sqlite:$dir/bench.sqlite"; else
+  schema="bench_$RANDOM$RANDOM"
+  psql "$store" -qc "CREATE SCHEMA $schema" >/dev/null
+  sep='?'; [[ "$store" == *\?* ]] && sep='&'
+  url="$store${sep}search_path=$schema"
+fi
+port=$((20000 + RANDOM % 20000)); internal=$((port + 1))
+export DATABASE_URL="$url" STRIPE_WEBHOOK_SECRET=whsec_load GATEWAY_PUBLIC_LISTEN="127.0.0.1:$port" \
+  GATEWAY_INTERNAL_LISTEN="127.0.0.1:$internal" GATEWAY_INTERNAL_TOKENS=bench-token-0123456789 LOG_LEVEL=warning \
+  GATEWAY_DATA_DIR="$dir"
+.build/release/gateway accounts create acct_load >/dev/null
+.build/release/gateway serve > "$dir/serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+.build/release/StripeLoad --url "http://127.0.0.1:$port/webhooks/stripe" --secret whsec_load --account acct_load "$@"
