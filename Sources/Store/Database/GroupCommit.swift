@@ -1,13 +1,16 @@
 import Synchronization
 
 /// Group commit for the single SQLite connection: transactions that arrive while one is being
-/// written wait, then run together inside one `BEGIN IMMEDIATE … COMMIT`, each in its own
-/// savepoint. One fsync then makes a whole group durable, instead of one per transaction.
+/// written wait, then run together inside one `BEGIN IMMEDIATE … COMMIT`. One fsync then makes
+/// a whole group durable, instead of one per transaction.
 ///
-/// Each caller still gets exactly its own outcome: a body that throws is rolled back to its
-/// savepoint and only that caller sees the error; the others commit. Every caller resumes
-/// only after the group's COMMIT returned, so "returned" still means "durable". A failed
-/// COMMIT fails every member of the group.
+/// Each caller still gets exactly its own outcome. A group first runs optimistically, without
+/// savepoints (bodies rarely throw, and two statements per member are a large share of a
+/// webhook's work). If a body throws, the group is rolled back, that caller gets its error,
+/// and the other members run again, this time each in its own savepoint so one more failure
+/// cannot cost another pass. Bodies only read and write the store, so running one again is
+/// the same as a retried transaction. Every caller resumes only after the group's COMMIT
+/// returned, so "returned" still means "durable"; a failed COMMIT fails every member.
 final class GroupCommit: Sendable {
     /// Transactions per group. Bounds how long one group holds the write lock, and so the
     /// wait of the first member, while leaving room for the concurrency of a webhook burst.
@@ -82,8 +85,20 @@ final class GroupCommit: Sendable {
                 return group
             }
             guard !group.isEmpty else { return }
-            let finishes = group.map(\.finish)
-            let error = await runGroup(group)
+            var finishes = group.map(\.finish)
+            var error: (any Error)?
+            switch await runGroup(group, savepoints: false) {
+            case .committed:
+                break
+            case .aborted(let groupError):
+                error = groupError
+            case .failed(let index):
+                // The failed member's outcome holds its error (released before it resumes);
+                // the others run again.
+                group.remove(at: index)
+                finishes.remove(at: index)(nil)
+                if case .aborted(let groupError) = await runGroup(group, savepoints: true) { error = groupError }
+            }
             // Each body must be released before its caller resumes: the caller's
             // `withoutActuallyEscaping` checks that nothing kept it.
             group.removeAll()
@@ -91,29 +106,39 @@ final class GroupCommit: Sendable {
         }
     }
 
-    /// One BEGIN … COMMIT around the group; returns the error that failed the whole group.
-    private func runGroup(_ group: [Job]) async -> (any Error)? {
+    enum GroupResult {
+        case committed
+        /// Optimistic mode: this member threw; the group was rolled back.
+        case failed(index: Int)
+        /// BEGIN, a savepoint or COMMIT failed: nothing of the group stands.
+        case aborted(any Error)
+    }
+
+    /// One BEGIN … COMMIT around the group.
+    private func runGroup(_ group: [Job], savepoints: Bool) async -> GroupResult {
+        guard !group.isEmpty else { return .committed }
         do {
             try await execute("BEGIN IMMEDIATE")
         } catch {
-            return error
+            return .aborted(error)
         }
         do {
-            for job in group {
-                try await execute("SAVEPOINT member")
-                if await job.run(executor) {
+            for (index, job) in group.enumerated() {
+                if savepoints { try await execute("SAVEPOINT member") }
+                let succeeded = await job.run(executor)
+                if savepoints {
+                    if !succeeded { try await execute("ROLLBACK TO member") }
                     try await execute("RELEASE member")
-                } else {
-                    try await execute("ROLLBACK TO member")
-                    try await execute("RELEASE member")
+                } else if !succeeded {
+                    try? await execute("ROLLBACK")
+                    return .failed(index: index)
                 }
             }
             try await execute("COMMIT")
-            return nil
+            return .committed
         } catch {
-            // A savepoint or the commit itself failed: nothing of the group may stand.
             try? await execute("ROLLBACK")
-            return error
+            return .aborted(error)
         }
     }
 }

@@ -75,15 +75,16 @@ public enum StripeStore {
     /// The payment's state JSON, locked for this transaction; nil when the payment is new.
     /// A placeholder row is inserted first so two events for one payment serialize on it.
     public static func lockPayment(_ paymentIntent: String, now: Int64, _ db: any SQLExecutor) async throws -> String? {
-        try await db.query(
+        // One statement: the upsert creates the row or, as an update, locks the existing one
+        // (PostgreSQL holds the row lock to the end of the transaction), and returns its state.
+        let row = try await db.queryOne(
             """
             INSERT INTO stripe_payments (payment_intent, status, state, created_at, updated_at)
-            VALUES ($1, 'new', '', $2, $2) ON CONFLICT (payment_intent) DO NOTHING
+            VALUES ($1, 'new', '', $2, $2)
+            ON CONFLICT (payment_intent) DO UPDATE SET updated_at = stripe_payments.updated_at
+            RETURNING state
             """,
             [.text(paymentIntent), .int(now)]
-        )
-        let row = try await db.queryOne(
-            "SELECT state FROM stripe_payments WHERE payment_intent = $1 \(db.dialect.forUpdate)", [.text(paymentIntent)]
         )
         let state = try row?.text("state") ?? ""
         return state.isEmpty ? nil : state
