@@ -95,6 +95,8 @@ extension ConfigKey {
                   summary: "Timeout of one JSON-RPC request; failures are retried with backoff and fail over to the next URL."),
         ConfigKey(name: "ETH_HEAD_STALL_SECONDS", type: "int (5–3600)", defaultValue: "60", secret: false, readBy: "watcher",
                   summary: "A head that does not advance for this long is logged and exported as gateway_eth_head_stalled."),
+        ConfigKey(name: "ETH_COMPENSATE_DEEP_REORG", type: "bool", defaultValue: "false", secret: false, readBy: "watcher",
+                  summary: "When a reorg deeper than ETH_CONFIRMATIONS removes a credited deposit, also debit the credit back (key `…:reversal`, may go negative). Off: alert only (log, metric, `reorged_after_credit`)."),
         ConfigKey(name: "WATCHER_LEASE_SECONDS", type: "int (2–300)", defaultValue: "10", secret: false, readBy: "watcher",
                   summary: "Only the holder of this database lease watches; a standby takes over when it expires."),
     ]

@@ -53,6 +53,8 @@ public struct GatewayConfig: Sendable {
         public var rpcTimeoutMillis: Int64
         public var headStallSeconds: Int64
         public var leaseSeconds: Int64
+        /// Debit a credit back when a deep reorg removes its deposit (off: alert only).
+        public var compensateDeepReorg: Bool
     }
 
     public struct RatesSettings: Sendable {
@@ -168,7 +170,8 @@ public struct GatewayConfig: Sendable {
             logsMaxRange: UInt64(try reader.int("ETH_LOGS_MAX_RANGE", 1...100_000)),
             rpcTimeoutMillis: try reader.int("ETH_RPC_TIMEOUT_MS", 100...120_000),
             headStallSeconds: try reader.int("ETH_HEAD_STALL_SECONDS", 5...3600),
-            leaseSeconds: try reader.int("WATCHER_LEASE_SECONDS", 2...300)
+            leaseSeconds: try reader.int("WATCHER_LEASE_SECONDS", 2...300),
+            compensateDeepReorg: try reader.bool("ETH_COMPENSATE_DEEP_REORG")
         )
     }
 

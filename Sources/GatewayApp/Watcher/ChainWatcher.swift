@@ -106,8 +106,16 @@ public struct ChainWatcher: Sendable {
 
     func applyReorg(fork: UInt64, head: UInt64) async throws {
         let now = clock.nowMillis()
+        let compensate = settings.compensateDeepReorg
         let changed = try await database.transaction { db in
             let changed = try await DepositStore.reorg(chainID: chainID, above: fork, now: now, db)
+            if compensate {
+                // In the same transaction as the status change: the reversal exists exactly
+                // when the deposit says it left the chain after its credit.
+                for deposit in changed where deposit.status == .reorgedAfterCredit {
+                    if let reversal = try Self.reversal(of: deposit) { try await OutboxStore.enqueue(reversal, now: now, db) }
+                }
+            }
             try await DepositStore.pruneHeaders(chainID: chainID, above: fork, below: nil, db)
             try await OutgoingTransferStore.forget(chainID: chainID, above: fork, db)
             try await DepositStore.setCursor(chainID: chainID, number: fork, head: head, now: now, db)
@@ -117,10 +125,27 @@ public struct ChainWatcher: Sendable {
         logger.warning("reorg: rewound to the fork point", metadata: ["fork": "\(fork)", "deposits_affected": "\(changed.count)"])
         for deposit in changed where deposit.status == .reorgedAfterCredit {
             metrics.ethCreditedReorg()
-            logger.error("a credited deposit left the canonical chain (reorg deeper than the confirmation depth); an operator must decide", metadata: [
+            logger.error("a credited deposit left the canonical chain (reorg deeper than the confirmation depth)", metadata: [
                 "deposit": "\(deposit.key)", "account": "\(deposit.account)", "usd_cents": "\(deposit.usdCents ?? 0)",
+                "compensated": "\(compensate)",
             ])
         }
+    }
+
+    /// The debit that takes back a credit whose deposit a deep reorg removed.
+    static func reversal(of deposit: DepositRecord) throws -> OutboxRequest? {
+        guard let cents = deposit.usdCents, cents > 0 else { return nil }
+        return OutboxRequest(
+            key: try IdempotencyKey("\(deposit.key):reversal"), account: try AccountID(deposit.account), direction: .debit,
+            amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash,
+            description: "Reversal: deposit \(deposit.txHash) left the canonical chain after it was credited",
+            detailsJSON: JSONValue.object([
+                "source": .string("ethereum"), "reason": .string("deep_reorg"), "deposit_key": .string(deposit.key),
+                "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
+            ]).canonicalText,
+            // The money may already be spent; the debit must land anyway.
+            allowNegative: true
+        )
     }
 
     // MARK: - Scanning
