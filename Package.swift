@@ -104,8 +104,9 @@ let package = Package(
         .testTarget(name: "RatesTests", dependencies: ["Rates", "GatewayCore", .product(name: "BigInt", package: "BigInt")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GatewayCore", "GatewayTestSupport"]),
         .testTarget(name: "GatewayAppTests", dependencies: [
-            "GatewayApp", "GatewayTestSupport", "Store", "GatewayCore", "Rates", "Ethereum",
+            "GatewayApp", "GatewayTestSupport", "Store", "GatewayCore", "Rates", "Ethereum", "Stripe",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "BigInt", package: "BigInt"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
