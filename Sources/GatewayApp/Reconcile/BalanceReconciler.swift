@@ -81,13 +81,9 @@ public struct BalanceReconciler: Sendable {
             if page.count < 1_000 { break }
         }
         for address in idle.shuffled().prefix(max(0, idleSample)) { targets.append(Target(address: address, account: "", active: false)) }
-        // Owners are looked up only for the addresses actually checked.
-        var resolved: [Target] = []
-        for target in targets {
-            let owner = try await addresses.record(address: target.address)?.account.rawValue ?? "?"
-            resolved.append(Target(address: target.address, account: owner, active: target.active))
-        }
-        return resolved
+        // Owners are looked up only for the addresses actually checked, in one query.
+        let owners = try await addresses.accounts(addresses: targets.map(\.address))
+        return targets.map { Target(address: $0.address, account: owners[$0.address]?.rawValue ?? "?", active: $0.active) }
     }
 
     private func check(_ target: Target, at block: UInt64, report: inout ReconcileReport) async throws {
