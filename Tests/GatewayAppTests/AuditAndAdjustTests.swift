@@ -104,6 +104,11 @@ struct AuditAndAdjustTests {
         #expect(down.0 == 3, "\(down.1)")
         #expect(try await run(["reconcile", "stripe", "--since", "last tuesday"], extra: ["STRIPE_API_KEY": "rk_test_x"]).0 == 2)
         #expect(try await run(["reconcile", "chain", "--from", "1", "--to", "2"]).0 == 2, "no ETH_RPC_URL")
+        // ArgumentParser's own usage errors exit 2 as well, not EX_USAGE.
+        #expect(try await run(["reconcile", "chain", "--from", "5", "--to", "1"]).0 == 2)
+        #expect(try await run(["reconcile", "stripe"]).0 == 2, "--since is required")
+        #expect(try await run(["no-such-command"]).0 == 2)
+        #expect(try await run(["audit", "--help"]).0 == 0)
         // Tamper with the log behind the binary's back.
         let database = try await TestBackend.sqlite.open(.sqlite(path: "\(directory)/gateway.sqlite"))
         try await database.transaction { db in try await db.query("UPDATE audit_log SET operator = 'someone-else' WHERE seq = 1") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 // The entry point only parses; each subcommand calls the builders in GatewayApp.
 @main
@@ -14,4 +15,24 @@ struct GatewayCommand: AsyncParsableCommand {
             WatchCommand.self, DepositsCommand.self,
         ]
     )
+
+    /// Parses and runs, with one change to ArgumentParser's exits: a usage error (unknown
+    /// option, missing argument, failed validation) exits 2, as every command documents,
+    /// instead of EX_USAGE (64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(Exit.configuration.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }
