@@ -164,4 +164,23 @@ struct StoreConformanceTests {
         }
         #expect(Set(stored) == Set((0..<200).filter { $0 % 7 != 0 }.map { "k\($0)" }))
     }
+
+    @Test("a deposit key repeated within one scan step is recorded once", arguments: TestBackend.available)
+    func repeatedKeysInOneStep(backend: TestBackend) async throws {
+        let database = try await backend.openMigrated()
+        defer { Task { await database.close() } }
+        let deposit = DepositRecord(
+            key: "eth:1:0xaa:3", chainID: 1, txHash: "0xaa", logIndex: 3, account: "alice", address: "0xbb", asset: "USDT",
+            amountUnits: "5", blockNumber: 7, blockHash: "0xcc", status: .seen, reason: nil, seenAtMillis: 0
+        )
+        try await database.transaction { db in
+            try await db.query("INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ('alice', 'USD', 0, 0)")
+            try await DepositStore.observeMany([deposit, deposit], now: 1, db)
+            try await DepositStore.observeMany([deposit], now: 2, db)
+        }
+        let count = try await database.transaction { db in
+            try await db.queryOne("SELECT COUNT(*) AS n FROM deposits")?.int("n")
+        }
+        #expect(count == 1)
+    }
 }

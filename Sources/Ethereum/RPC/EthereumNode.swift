@@ -69,8 +69,17 @@ public struct JSONRPCNode: EthereumNode {
         return blocks
     }
 
+    /// Blocks per `eth_getBlockReceipts` batch: a busy mainnet block's receipts, with logs and
+    /// blooms, can approach a megabyte, and a batch must stay well under the client's
+    /// `maxResponseBytes`.
+    public static let receiptBlocksPerBatch = 16
+
     public func blockReceipts(_ numbers: [UInt64], only wanted: Set<String>?) async throws -> [[ChainReceipt]?] {
-        let answers = try await client.batch(numbers.map { .init("eth_getBlockReceipts", [.string(Hex.quantity($0))]) })
+        var answers: [Result<JSONNode, RPCError>] = []
+        for start in stride(from: 0, to: numbers.count, by: Self.receiptBlocksPerBatch) {
+            let chunk = numbers[start..<min(start + Self.receiptBlocksPerBatch, numbers.count)]
+            answers += try await client.batch(chunk.map { .init("eth_getBlockReceipts", [.string(Hex.quantity($0))]) })
+        }
         var out: [[ChainReceipt]?] = []
         for answer in answers {
             switch answer {

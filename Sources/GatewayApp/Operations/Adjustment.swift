@@ -84,7 +84,11 @@ public struct Adjustment: Sendable, Equatable {
                     ]),
                     now: now, db
                 )
-                try await OutboxStore.enqueue(request, now: now, db)
+                // A concurrent adjust with the same key may have won since the check above:
+                // then nothing of this one may stand, audit entry included.
+                guard try await OutboxStore.enqueue(request, now: now, db) else {
+                    throw OperatorError(.refused, "key \(key) was recorded concurrently; run the command again to compare")
+                }
                 return .recorded(auditSeq: entry.seq)
             }
         }

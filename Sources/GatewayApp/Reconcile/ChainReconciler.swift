@@ -95,8 +95,9 @@ public struct ChainReconciler: Sendable {
                 report.discrepancies.append(Discrepancy(
                     kind: "credit_back_on_chain", subject: deposit.key, account: record.account,
                     detail: "\(label) is canonical again; ours says reorged_after_credit",
-                    action: "the credit stands: nothing to take back"
+                    action: "--fix marks it credited again (and re-credits it if its credit was debited back)"
                 ))
+                toObserve.append((deposit, report.discrepancies.count - 1))
             default:
                 if record.blockHash != deposit.blockHash, record.status.isPending {
                     report.discrepancies.append(Discrepancy(
@@ -121,8 +122,8 @@ public struct ChainReconciler: Sendable {
 
         if fix {
             for (deposit, index) in toObserve {
-                report.discrepancies[index].fixed = try await record(deposit, action: "observe", operator: name, now: now) {
-                    db in _ = try await DepositStore.observe(deposit, now: now, db)
+                report.discrepancies[index].fixed = try await record(deposit, action: "observe", operator: name, now: now) { db in
+                    try await ChainWatcher.record([deposit], now: now, db)
                 }
             }
             for (deposit, index) in toOrphan {

@@ -125,7 +125,9 @@ public struct StripeReconciler: Sendable {
             report.discrepancies.append(Discrepancy(
                 kind: "parked_payment", subject: pi, account: simulated.account,
                 detail: "Stripe reports this payment; ours is parked: \(simulated.parkedReason ?? "no reason")",
-                action: "create the account or correct the payment's metadata, then run with --fix"
+                action: simulated.parkedReason == "missing_account"
+                    ? "a later event naming the account resolves it; or credit it with `gateway adjust` once the account is known"
+                    : "parked for good by the payment rules: if the money should reach a wallet, credit it with `gateway adjust`"
             ))
         }
         guard let truth = Self.succeededAmount(events.map(\.event)) else { return }

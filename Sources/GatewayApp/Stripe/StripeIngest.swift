@@ -33,8 +33,8 @@ public struct StripeIngest: Sendable {
     }
 
     /// - Parameter reapply: reconciliation only: apply the event's fact even when the event was
-    ///   recorded before (e.g. it parked for an account that exists now). Every effect is keyed
-    ///   on its Stripe object, so applying a fact again never doubles money.
+    ///   recorded before, so a missing effect is recreated from the payment's events. Every
+    ///   effect is keyed on its Stripe object, so applying a fact again never doubles money.
     public func ingest(_ event: StripeEvent, rawBody: some Collection<UInt8>, reapply: Bool = false) async throws -> Result {
         let payload = String(decoding: rawBody, as: UTF8.self)
         let now = clock.nowMillis()

@@ -132,6 +132,24 @@ public struct ChainWatcher: Sendable {
         }
     }
 
+    /// Records deposits seen on the canonical chain (the watcher's scan and `reconcile chain
+    /// --fix` alike). A credited deposit that a deep reorg had removed and that is canonical
+    /// again is credited again; if its credit was debited back, that debit is undone by a
+    /// re-credit in the same transaction.
+    static func record(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws {
+        for deposit in try await DepositStore.observeMany(deposits, now: now, db) {
+            guard try await OutboxStore.exists(key: "\(deposit.key):reversal", db), let cents = deposit.usdCents, cents > 0 else { continue }
+            try await OutboxStore.enqueue(OutboxRequest(
+                key: try IdempotencyKey("\(deposit.key):recredit"), account: try AccountID(deposit.account), direction: .credit,
+                amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash,
+                description: "Re-credit: deposit \(deposit.txHash) is on the canonical chain again",
+                detailsJSON: JSONValue.object([
+                    "source": .string("ethereum"), "reason": .string("reincluded_after_deep_reorg"), "deposit_key": .string(deposit.key),
+                ]).canonicalText
+            ), now: now, db)
+        }
+    }
+
     /// The debit that takes back a credit whose deposit a deep reorg removed.
     static func reversal(of deposit: DepositRecord) throws -> OutboxRequest? {
         guard let cents = deposit.usdCents, cents > 0 else { return nil }
@@ -173,7 +191,7 @@ public struct ChainWatcher: Sendable {
         let keepFrom = last.header.number > 2 * settings.confirmations + 2 ? last.header.number - 2 * settings.confirmations - 2 : 0
         let recorded = blocks
         try await database.transaction { db in
-            try await DepositStore.observeMany(found.deposits, now: now, db)
+            try await Self.record(found.deposits, now: now, db)
             for transfer in found.outgoing { try await OutgoingTransferStore.record(transfer, now: now, db) }
             try await DepositStore.saveHeaders(
                 chainID: chainID, recorded.map { (number: $0.header.number, hash: $0.header.hash, parent: $0.header.parentHash) }, db

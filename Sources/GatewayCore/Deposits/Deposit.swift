@@ -39,11 +39,14 @@ public enum DepositRules {
 
     /// What seeing the deposit (again) in a canonical block does. Returns nil for "leave it".
     /// An orphaned deposit whose transaction lands in another block is the same deposit again.
+    /// A credited deposit that a deep reorg removed and that is canonical again is credited
+    /// again: its credit stands (and a compensating debit, if one was made, is undone).
     public static func afterObserved(_ status: DepositStatus, sameBlock: Bool) -> DepositStatus? {
         switch status {
         case .orphaned: .seen
         case .seen, .awaitingRate: sameBlock ? nil : .seen
-        case .credited, .failed, .parked, .reorgedAfterCredit: nil
+        case .reorgedAfterCredit: .credited
+        case .credited, .failed, .parked: nil
         }
     }
 }

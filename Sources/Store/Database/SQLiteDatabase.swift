@@ -54,9 +54,10 @@ public final class SQLiteDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        // Concurrent transactions share one BEGIN IMMEDIATE … COMMIT (and one fsync), each in
-        // its own savepoint. IMMEDIATE takes the write lock up front, so two processes on one
-        // file queue on the busy timeout instead of failing at their first write.
+        // Concurrent transactions share one BEGIN IMMEDIATE … COMMIT (and one fsync); see
+        // GroupCommit for how a failing member is isolated. IMMEDIATE takes the write lock up
+        // front, so two processes on one file queue on the busy timeout instead of failing at
+        // their first write.
         try await groupCommit.transaction(body)
     }
 

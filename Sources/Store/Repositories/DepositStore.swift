@@ -82,8 +82,11 @@ public enum DepositStore {
     /// `observe` for a whole scan step: one lookup of the keys already known, one multi-row
     /// insert for the new ones (chunked). Catch-up records thousands of deposits a second;
     /// a statement each would be most of its time.
-    public static func observeMany(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws {
-        guard !deposits.isEmpty else { return }
+    /// Returns the deposits that came back: credited, reorged out, and now canonical again
+    /// (as they were before this call), so the caller can undo a compensating debit.
+    @discardableResult
+    public static func observeMany(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
+        guard !deposits.isEmpty else { return [] }
         var known: Set<String> = []
         for chunk in deposits.chunked(Self.keyLookupChunk) {
             let placeholders = chunk.indices.map { "$\($0 - chunk.startIndex + 1)" }.joined(separator: ", ")
@@ -93,9 +96,14 @@ public enum DepositStore {
         }
         var fresh: [DepositRecord] = []
         var seen: Set<String> = []
-        for deposit in deposits {
-            if known.contains(deposit.key) || !seen.insert(deposit.key).inserted {
-                try await observe(deposit, now: now, db)  // existing rows go through the rules one by one
+        var revived: [DepositRecord] = []
+        for deposit in deposits where seen.insert(deposit.key).inserted {  // a key repeated in one step counts once
+            if known.contains(deposit.key) {
+                // Existing rows go through the rules one by one.
+                if let previous = try await find(key: deposit.key, db), try await observe(deposit, now: now, db) == .credited,
+                   previous.status == .reorgedAfterCredit {
+                    revived.append(previous)
+                }
             } else {
                 fresh.append(deposit)
             }
@@ -122,6 +130,7 @@ public enum DepositStore {
                 binds
             )
         }
+        return revived
     }
 
     /// Keys per `IN` list and rows per multi-row insert: far below SQLite's 32,766 bound

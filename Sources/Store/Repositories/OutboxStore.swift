@@ -28,6 +28,10 @@ public struct OutboxStore: Sendable {
         return !rows.isEmpty
     }
 
+    public static func exists(key: String, _ db: any SQLExecutor) async throws -> Bool {
+        try await db.queryOne("SELECT 1 AS one FROM outbox WHERE idempotency_key = $1", [.text(key)]) != nil
+    }
+
     /// Claims up to `limit` due rows for `leaseMillis`, marking them with `token`.
     ///
     /// A claim is a lease, not a status: a worker that dies mid-delivery leaves rows whose
