@@ -71,8 +71,12 @@ struct ReconcileStripeTests {
         #expect(fixed.discrepancies.count == 3 && fixed.discrepancies.allSatisfy(\.fixed))
         #expect(try await TestGateway.eventually { try await Self.balances(gw) == [3_200, 2_500, 1_500] })
 
+        let audited = try await AuditLog.list(gw.gateway.database, limit: 100)
+        // Every fed event is audited in its own transaction; the correction has its own entry.
+        #expect(Set(audited.map(\.action)) == ["reconcile.stripe.fix"])
+        #expect(Set(audited.map(\.subject)).isSuperset(of: ["evt_missed", "evt_refund", "pi_amount"]))
         let rows = try await gw.gateway.outbox.list(status: nil, limit: 100).count
-        let audit = try await AuditLog.list(gw.gateway.database, limit: 100).count
+        let audit = audited.count
         let again = try await reconciler.run(since: since, until: until, fix: true, operator: name, now: gw.gateway.clock.nowMillis())
         #expect(again.agrees, "a second --fix finds nothing: \(again.discrepancies)")
         #expect(try await gw.gateway.outbox.list(status: nil, limit: 100).count == rows)

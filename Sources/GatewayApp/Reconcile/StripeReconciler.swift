@@ -111,14 +111,17 @@ public struct StripeReconciler: Sendable {
             ))
         }
         if !missing.isEmpty, fix {
-            for fed in events { _ = try await ingest.ingest(fed.event, rawBody: fed.raw, reapply: true) }
+            // Each event is fed with its audit entry in its own transaction.
+            let note = StripeIngest.AuditNote(
+                action: "reconcile.stripe.fix", operatorName: name,
+                details: .object(["stripe_payment_intent": .string(pi), "missing": .array(missing.map { .string($0.subject) })])
+            )
+            for fed in events {
+                _ = try await AuditLog.withRetry { try await ingest.ingest(fed.event, rawBody: fed.raw, reapply: true, audit: note) }
+            }
             for index in missing.indices {
                 missing[index].fixed = try await OutboxStore(database: database).item(key: try IdempotencyKey(missing[index].subject)) != nil
             }
-            let keys = missing.filter(\.fixed).map { JSONValue.string($0.subject) }
-            try await audit("reconcile.stripe.fix", subject: pi, operator: name, now: now, details: .object([
-                "events": .array(events.map { .string($0.event.id) }), "recorded": .array(keys),
-            ]))
         }
         report.discrepancies += missing
         if simulated.base == .parked {
@@ -219,14 +222,6 @@ public struct StripeReconciler: Sendable {
             }
         }
         report.discrepancies.append(item)
-    }
-
-    private func audit(_ action: String, subject: String, operator name: OperatorName, now: Int64, details: JSONValue) async throws {
-        try await AuditLog.withRetry {
-            try await database.transaction { db in
-                try await AuditLog.append(action, subject: subject, operator: name, details: details, now: now, db)
-            }
-        }
     }
 
     // MARK: - Pure helpers

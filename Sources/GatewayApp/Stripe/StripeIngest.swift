@@ -35,7 +35,23 @@ public struct StripeIngest: Sendable {
     /// - Parameter reapply: reconciliation only: apply the event's fact even when the event was
     ///   recorded before, so a missing effect is recreated from the payment's events. Every
     ///   effect is keyed on its Stripe object, so applying a fact again never doubles money.
-    public func ingest(_ event: StripeEvent, rawBody: some Collection<UInt8>, reapply: Bool = false) async throws -> Result {
+    /// An audit entry to write in the same transaction as what the event changed
+    /// (reconciliation's fixes), so a fix is never without its audit line.
+    public struct AuditNote: Sendable {
+        public let action: String
+        public let operatorName: OperatorName
+        public let details: JSONValue
+
+        public init(action: String, operatorName: OperatorName, details: JSONValue) {
+            self.action = action
+            self.operatorName = operatorName
+            self.details = details
+        }
+    }
+
+    public func ingest(
+        _ event: StripeEvent, rawBody: some Collection<UInt8>, reapply: Bool = false, audit: AuditNote? = nil
+    ) async throws -> Result {
         let payload = String(decoding: rawBody, as: UTF8.self)
         let now = clock.nowMillis()
         return try await database.transaction { db in
@@ -56,6 +72,11 @@ public struct StripeIngest: Sendable {
                 return .recorded(.ignored)
             }
             let outcome = try await apply(event, paymentIntent: paymentIntent, fact: fact, now: now, db)
+            if let audit {
+                try await AuditLog.append(
+                    audit.action, subject: event.id, operator: audit.operatorName, details: audit.details, now: now, db
+                )
+            }
             return .recorded(outcome)
         }
     }
