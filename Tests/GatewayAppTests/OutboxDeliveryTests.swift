@@ -52,7 +52,9 @@ struct OutboxDeliveryTests {
         defer { Task { await sender.stop() } }
         let requests = try (0..<20).map { try OutboxSeeding.credit("test:remote:\($0)", account: "r1", cents: 10) }
         try await OutboxSeeding.enqueue(requests, into: sender.gateway.database)
-        #expect(try await TestGateway.eventually {
+        // Generous: each failed attempt waits out the request timeout (the HTTP client keeps
+        // trying to connect until then), and a parallel run shares two cores.
+        #expect(try await TestGateway.eventually(timeout: .seconds(90)) {
             let retrying = try await sender.gateway.outbox.list(status: .retrying, limit: 100)
             return retrying.count == 20 && retrying.allSatisfy { $0.state.attempts >= 2 }
         })
