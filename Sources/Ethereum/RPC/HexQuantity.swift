@@ -3,30 +3,11 @@
 public enum Hex {
     /// A quantity up to 256 bits.
     public static func quantity256(_ text: String) throws(RPCError) -> Word256 {
-        let digits = try quantityDigits(text)
-        guard digits.count <= 64 else { throw .malformed("quantity wider than 256 bits: \(text.prefix(80))") }
-        // Left-pad to 64 digits, then read four 16-digit limbs.
-        let padded = [UInt8](repeating: UInt8(ascii: "0"), count: 64 - digits.count) + digits
-        var limbs: [UInt64] = []
-        for start in stride(from: 0, to: 64, by: 16) {
-            limbs.append(padded[start..<(start + 16)].reduce(UInt64(0)) { $0 << 4 | UInt64(nibble($1)) })
-        }
-        return Word256(limbs: (limbs[0], limbs[1], limbs[2], limbs[3]))
+        try quantity256(bytes: ArraySlice(text.utf8))
     }
 
     public static func uint64(_ text: String) throws(RPCError) -> UInt64 {
-        let value = try quantity256(text)
-        guard value.fits64 else { throw .malformed("quantity exceeds 64 bits: \(text)") }
-        return value.limbs.3
-    }
-
-    /// A 32-byte hash or topic: `0x` + 64 hex digits, returned lowercase.
-    public static func hash(_ text: String) throws(RPCError) -> String {
-        let lower = text.lowercased()
-        guard lower.hasPrefix("0x"), lower.utf8.count == 66, lower.utf8.dropFirst(2).allSatisfy(isHexDigit) else {
-            throw .malformed("not a 32-byte hash: \(text.prefix(80))")
-        }
-        return lower
+        try uint64(bytes: ArraySlice(text.utf8))
     }
 
     /// Byte data: `0x` + an even number of hex digits.
@@ -44,7 +25,7 @@ public enum Hex {
         return bytes
     }
 
-    /// `quantity256` over raw bytes (a string on a `JSONTape`), without allocating.
+    /// A quantity over raw bytes (a string on a `JSONTape`), without allocating.
     public static func quantity256(bytes: ArraySlice<UInt8>) throws(RPCError) -> Word256 {
         guard bytes.count >= 3, bytes.first == UInt8(ascii: "0"), bytes[bytes.startIndex + 1] == UInt8(ascii: "x") else {
             throw .malformed("not a hex quantity: \(String(decoding: bytes.prefix(80), as: UTF8.self))")
@@ -102,14 +83,6 @@ public enum Hex {
             out.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func quantityDigits(_ text: String) throws(RPCError) -> [UInt8] {
-        guard text.hasPrefix("0x") else { throw .malformed("quantity without 0x prefix: \(text.prefix(80))") }
-        let digits = Array(text.utf8.dropFirst(2))
-        guard !digits.isEmpty, digits.allSatisfy(isHexDigit) else { throw .malformed("not a hex quantity: \(text.prefix(80))") }
-        guard digits.count == 1 || digits[0] != UInt8(ascii: "0") else { throw .malformed("quantity with leading zero: \(text.prefix(80))") }
-        return digits
     }
 
     static func isHexDigit(_ c: UInt8) -> Bool {

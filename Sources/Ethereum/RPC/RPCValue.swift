@@ -2,23 +2,13 @@ import Foundation
 
 /// A JSON value from a node's answer. Numbers keep their text (nodes send hex strings for
 /// every quantity anyway); nothing here passes through `Double`.
-public indirect enum RPCValue: Sendable, Equatable, Codable {
+public indirect enum RPCValue: Sendable, Equatable, Encodable {
     case null
     case bool(Bool)
     case string(String)
     case number(String)
     case array([RPCValue])
     case object(RPCObject)
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
-        else if let string = try? container.decode(String.self) { self = .string(string) }
-        else if let decimal = try? container.decode(Decimal.self) { self = .number(decimal.description) }
-        else if let array = try? container.decode([RPCValue].self) { self = .array(array) }
-        else { self = .object(RPCObject(try container.decode([String: RPCValue].self))) }
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -58,10 +48,6 @@ public struct RPCObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public var members: [(key: String, value: RPCValue)]
 
     public init(members: [(key: String, value: RPCValue)]) { self.members = members }
-
-    public init(_ dictionary: [String: RPCValue]) {
-        members = dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-    }
 
     public init(dictionaryLiteral elements: (String, RPCValue)...) {
         members = elements.map { (key: $0.0, value: $0.1) }

@@ -64,13 +64,6 @@ public struct DepositAddressStore: Sendable {
         try await database.transaction { db in try await Self.record(account, db) }
     }
 
-    public func record(address: String) async throws -> DepositAddressRecord? {
-        try await database.transaction { db in
-            try await db.queryOne("SELECT \(Self.columns) FROM deposit_addresses WHERE address = $1", [.text(address.lowercased())])
-                .map(Self.record)
-        }
-    }
-
     /// Owners of many addresses in one transaction (the watcher resolves a scan step's
     /// deposits at once). Addresses without a row are absent from the answer.
     public func accounts(addresses: [String]) async throws -> [String: AccountID] {

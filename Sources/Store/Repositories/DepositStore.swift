@@ -293,17 +293,8 @@ public enum DepositStore {
         return headers
     }
 
-    public static func saveHeader(chainID: UInt64, number: UInt64, hash: String, parent: String, _ db: any SQLExecutor) async throws {
-        try await db.query(
-            """
-            INSERT INTO chain_headers (chain_id, number, hash, parent_hash) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (chain_id, number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash
-            """,
-            [.int(Int64(chainID)), .int(Int64(number)), .text(hash), .text(parent)]
-        )
-    }
-
-    /// `saveHeader` for a run of blocks, in multi-row statements.
+    /// Stores the canonical headers of a run of blocks (replacing any at those heights), in
+    /// multi-row statements.
     public static func saveHeaders(chainID: UInt64, _ headers: [(number: UInt64, hash: String, parent: String)], _ db: any SQLExecutor) async throws {
         for chunk in headers.chunked(insertChunk) {
             var binds: [SQLValue] = []
