@@ -108,32 +108,23 @@ public struct ChainReceipt: Sendable, Equatable {
 public let erc20TransferTopic = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 
 extension JSONNode {
-    /// A required hash member, lowercase.
-    func hash(_ key: String) throws(RPCError) -> String {
-        guard let text = try field(key).withStringBytes({ bytes throws(RPCError) in try Hex.hashText(bytes: bytes) }) else {
-            throw .malformed("bad \(key)")
-        }
-        return text
-    }
-
-    func quantity(_ key: String) throws(RPCError) -> Word256 {
-        guard let value = try field(key).withStringBytes({ bytes throws(RPCError) in try Hex.quantity256(bytes: bytes) }) else {
-            throw .malformed("bad \(key)")
-        }
+    /// A required string member, parsed from its bytes by `parse`.
+    private func parsed<T>(_ key: String, _ parse: (ArraySlice<UInt8>) throws(RPCError) -> T) throws(RPCError) -> T {
+        guard let value = try field(key).withStringBytes(parse) else { throw .malformed("bad \(key)") }
         return value
     }
+
+    /// A required hash member, lowercase.
+    func hash(_ key: String) throws(RPCError) -> String { try parsed(key, Hex.hashText) }
+
+    func quantity(_ key: String) throws(RPCError) -> Word256 { try parsed(key, Hex.quantity256) }
 
     func optionalQuantity(_ key: String) throws(RPCError) -> Word256? {
         guard let node = self[key], !node.isNull else { return nil }
         return try quantity(key)
     }
 
-    func uint64(_ key: String) throws(RPCError) -> UInt64 {
-        guard let value = try field(key).withStringBytes({ bytes throws(RPCError) in try Hex.uint64(bytes: bytes) }) else {
-            throw .malformed("bad \(key)")
-        }
-        return value
-    }
+    func uint64(_ key: String) throws(RPCError) -> UInt64 { try parsed(key, Hex.uint64) }
 
     /// An address member; nil when absent or null (contract creation has no `to`).
     func address(_ key: String) throws(RPCError) -> EthereumAddress? {

@@ -49,64 +49,40 @@ public struct DepositRecord: Sendable, Equatable {
 
 /// Deposits, the canonical header window, the cursor and leases.
 public enum DepositStore {
-    /// Records a deposit seen in a canonical block, applying `DepositRules.afterObserved` to an
-    /// existing row. Returns the status it now has.
-    @discardableResult
-    public static func observe(_ deposit: DepositRecord, now: Int64, _ db: any SQLExecutor) async throws -> DepositStatus {
-        if let existing = try await find(key: deposit.key, db) {
-            guard let next = DepositRules.afterObserved(existing.status, sameBlock: existing.blockHash == deposit.blockHash) else {
-                return existing.status
-            }
-            try await db.query(
-                "UPDATE deposits SET block_number = $1, block_hash = $2, status = $3, reason = NULL, updated_at = $4 WHERE deposit_key = $5",
-                [.int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(next.rawValue), .int(now), .text(deposit.key)]
-            )
-            return next
-        }
-        try await db.query(
-            """
-            INSERT INTO deposits (deposit_key, chain_id, tx_hash, log_index, account_id, address, asset, amount_units,
-                block_number, block_hash, status, reason, seen_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
-            """,
-            [
-                .text(deposit.key), .int(Int64(deposit.chainID)), .text(deposit.txHash), .int(deposit.logIndex),
-                .text(deposit.account), .text(deposit.address), .text(deposit.asset), .text(deposit.amountUnits),
-                .int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(deposit.status.rawValue),
-                .optional(deposit.reason), .int(now),
-            ]
-        )
-        return deposit.status
-    }
-
-    /// `observe` for a whole scan step: one lookup of the keys already known, one multi-row
-    /// insert for the new ones (chunked). Catch-up records thousands of deposits a second;
-    /// a statement each would be most of its time.
+    /// Records the deposits of a scan step seen in canonical blocks: one lookup of the keys
+    /// already known, whose rows go through `DepositRules.afterObserved` one by one, and
+    /// multi-row inserts for the new ones. Catch-up records thousands of deposits a second; a
+    /// statement each would be most of its time. A key repeated within the step counts once.
+    ///
     /// Returns the deposits that came back: credited, reorged out, and now canonical again
     /// (as they were before this call), so the caller can undo a compensating debit.
     @discardableResult
     public static func observeMany(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
         guard !deposits.isEmpty else { return [] }
-        var known: Set<String> = []
+        var known: [String: DepositRecord] = [:]
         for chunk in deposits.chunked(Self.keyLookupChunk) {
             let placeholders = chunk.indices.map { "$\($0 - chunk.startIndex + 1)" }.joined(separator: ", ")
             for row in try await db.query(
-                "SELECT deposit_key FROM deposits WHERE deposit_key IN (\(placeholders))", chunk.map { .text($0.key) }
-            ) { known.insert(try row.text("deposit_key")) }
+                "SELECT \(columns) FROM deposits WHERE deposit_key IN (\(placeholders))", chunk.map { .text($0.key) }
+            ) {
+                let existing = try record(row)
+                known[existing.key] = existing
+            }
         }
         var fresh: [DepositRecord] = []
         var seen: Set<String> = []
         var revived: [DepositRecord] = []
-        for deposit in deposits where seen.insert(deposit.key).inserted {  // a key repeated in one step counts once
-            if known.contains(deposit.key) {
-                // Existing rows go through the rules one by one.
-                if let previous = try await find(key: deposit.key, db), try await observe(deposit, now: now, db) == .credited,
-                   previous.status == .reorgedAfterCredit {
-                    revived.append(previous)
-                }
-            } else {
+        for deposit in deposits where seen.insert(deposit.key).inserted {
+            guard let existing = known[deposit.key] else {
                 fresh.append(deposit)
+                continue
             }
+            guard let next = DepositRules.afterObserved(existing.status, sameBlock: existing.blockHash == deposit.blockHash) else { continue }
+            try await db.query(
+                "UPDATE deposits SET block_number = $1, block_hash = $2, status = $3, reason = NULL, updated_at = $4 WHERE deposit_key = $5",
+                [.int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(next.rawValue), .int(now), .text(deposit.key)]
+            )
+            if existing.status == .reorgedAfterCredit, next == .credited { revived.append(existing) }
         }
         for chunk in fresh.chunked(Self.insertChunk) {
             var binds: [SQLValue] = []
