@@ -1,8 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 
 /// A local stand-in for cex.io's public REST API, answering the documented shapes over real
@@ -29,10 +27,9 @@ public final class FakeCex: Sendable {
     }
 
     private let box: Box
-    private let task: Task<Void, any Error>
-    private let group: ServiceGroup
-    public let port: Int
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    private let server: LocalHTTPServer
+    public var port: Int { server.port }
+    public var baseURL: String { server.baseURL }
     public var requests: Int { box.state.withLock { $0.requests } }
 
     public func answer(_ pair: String, _ answer: Answer) { box.state.withLock { $0.answers[pair] = answer } }
@@ -40,7 +37,6 @@ public final class FakeCex: Sendable {
 
     public static func start() async throws -> FakeCex {
         let box = Box()
-        let portBox = PortBox()
         let router = Router()
         router.get("/ticker/{a}/{b}") { _, context -> Response in
             let pair = "\(context.parameters.get("a") ?? "")/\(context.parameters.get("b") ?? "")"
@@ -73,36 +69,15 @@ public final class FakeCex: Sendable {
             }
             return Self.json(#"{"e":"currency_limits","ok":"ok","data":{"pairs":[\#(rows.joined(separator: ","))]}}"#)
         }
-        var logger = Logger(label: "fake-cex")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in portBox.port.withLock { $0 = channel.localAddress?.port } }, logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        // Generous: at the start of a parallel test run many servers and devnets boot at once.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while portBox.port.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        guard let port = portBox.port.withLock({ $0 }) else { throw TestSetupError("fake cex.io did not start") }
-        return FakeCex(box: box, task: task, group: group, port: port)
+        return FakeCex(box: box, server: try await LocalHTTPServer.start(router: router, name: "fake cex.io"))
     }
 
-    private final class PortBox: Sendable {
-        let port = Mutex<Int?>(nil)
-    }
-
-    private init(box: Box, task: Task<Void, any Error>, group: ServiceGroup, port: Int) {
+    private init(box: Box, server: LocalHTTPServer) {
         self.box = box
-        self.task = task
-        self.group = group
-        self.port = port
+        self.server = server
     }
 
-    public func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-    }
+    public func stop() async { await server.stop() }
 
     static func json(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))

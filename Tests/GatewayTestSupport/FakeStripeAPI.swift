@@ -1,9 +1,7 @@
 import Foundation
 import GatewayApp
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 
 /// A local stand-in for the parts of Stripe's REST API that `reconcile stripe` reads: list
@@ -33,10 +31,9 @@ public final class FakeStripeAPI: Sendable {
     private final class Box: Sendable { let state = Mutex(State()) }
 
     private let box: Box
-    private let task: Task<Void, any Error>
-    private let group: ServiceGroup
-    public let port: Int
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    private let server: LocalHTTPServer
+    public var port: Int { server.port }
+    public var baseURL: String { server.baseURL }
     public var pagesServed: Int { box.state.withLock { $0.pagesServed } }
 
     /// Adds an event (the full event JSON, as `StripeFixtures.event` makes it).
@@ -66,7 +63,6 @@ public final class FakeStripeAPI: Sendable {
 
     public static func start() async throws -> FakeStripeAPI {
         let box = Box()
-        let portBox = Mutex<Int?>(nil)
         let router = Router()
         router.get("/v1/events") { request, _ in
             Self.list(request, box: box, url: "/v1/events") { state in state.events }
@@ -84,31 +80,15 @@ public final class FakeStripeAPI: Sendable {
             }
             return Self.json(item.json)
         }
-        var logger = Logger(label: "fake-stripe")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in portBox.withLock { $0 = channel.localAddress?.port } }, logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while portBox.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        guard let port = portBox.withLock({ $0 }) else { throw TestSetupError("fake Stripe API did not start") }
-        return FakeStripeAPI(box: box, task: task, group: group, port: port)
+        return FakeStripeAPI(box: box, server: try await LocalHTTPServer.start(router: router, name: "fake Stripe API"))
     }
 
-    private init(box: Box, task: Task<Void, any Error>, group: ServiceGroup, port: Int) {
+    private init(box: Box, server: LocalHTTPServer) {
         self.box = box
-        self.task = task
-        self.group = group
-        self.port = port
+        self.server = server
     }
 
-    public func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-    }
+    public func stop() async { await server.stop() }
 
     private static func list(_ request: Request, box: Box, url: String, items: @Sendable (State) -> [Item]) -> Response {
         guard authorized(request) else { return unauthorized() }
