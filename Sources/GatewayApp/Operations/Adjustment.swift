@@ -44,7 +44,8 @@ public struct Adjustment: Sendable, Equatable {
             ])
             return OutboxRequest(
                 key: key, account: account, direction: amountCents > 0 ? .credit : .debit,
-                amount: try PositiveCents(amountCents.magnitude > UInt64(Int64.max) ? Int64.max : Int64(amountCents.magnitude)),
+                // `init` refused Int64.min, so the magnitude always fits.
+                amount: try PositiveCents(Int64(amountCents.magnitude)),
                 kind: .adjustment, reference: "adjustment", description: "Adjustment: \(reason)",
                 detailsJSON: details.canonicalText, allowNegative: allowNegative
             )
