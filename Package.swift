@@ -20,7 +20,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
-        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.0"),
     ],
     targets: [
@@ -28,6 +27,9 @@ let package = Package(
         .target(name: "GatewayCore"),
         // Debian's libsecp256k1-dev (0.2.0), found through pkg-config.
         .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        // Debian's libsqlite3-dev, used through a thin synchronous handle with a statement cache
+        // (Store/Database/SQLiteHandle.swift says why not sqlite-nio or GRDB).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Keccak-256, BIP32 public derivation, EIP-55 addresses; later the JSON-RPC client.
         .target(name: "Ethereum", dependencies: [
             "CSecp256k1",
@@ -49,9 +51,9 @@ let package = Package(
         ]),
         // SQLite and PostgreSQL behind one SQL interface, plus migrations.
         .target(name: "Store", dependencies: [
-            "GatewayCore",
+            "GatewayCore", "CSQLite",
             .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -3,8 +3,8 @@ import Testing
 
 @Suite struct SQLiteDialectTests {
     @Test func placeholdersBecomeNumberedParameters() {
-        #expect(SQLiteDatabase.sqliteSQL("SELECT $2, $1, $10") == "SELECT ?2, ?1, ?10")
-        #expect(SQLiteDatabase.sqliteSQL("SELECT '$' || x") == "SELECT '$' || x")
+        #expect(SQLiteHandle.sqliteSQL("SELECT $2, $1, $10") == "SELECT ?2, ?1, ?10")
+        #expect(SQLiteHandle.sqliteSQL("SELECT '$' || x") == "SELECT '$' || x")
     }
 
     @Test func databaseURLParsing() throws {

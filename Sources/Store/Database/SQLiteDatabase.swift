@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SQLiteNIO
+import NIOPosix
 
 /// The embedded default: one SQLite file in WAL mode with full durability.
 ///
@@ -11,17 +11,29 @@ public final class SQLiteDatabase: Database {
     /// failing, in milliseconds.
     public static let busyTimeoutMillis = 5_000
 
+    /// Statements that can block for long: BEGIN IMMEDIATE waits out another process's write
+    /// lock (up to the busy timeout) and COMMIT waits for fsync and any checkpoint. They run on
+    /// a thread pool; every other statement takes microseconds and runs inline.
+    static let statementsThatWait: Set<String> = ["BEGIN IMMEDIATE", "COMMIT"]
+
     public let dialect = SQLDialect.sqlite
     public let displayName: String
-    private let connection: SQLiteConnection
+    private let handle: SQLiteHandle
 
     private let groupCommit: GroupCommit
 
-    private init(connection: SQLiteConnection, displayName: String) {
-        self.connection = connection
+    private init(handle: SQLiteHandle, displayName: String) {
+        self.handle = handle
         self.displayName = displayName
         groupCommit = GroupCommit(
-            execute: { sql in _ = try await Self.raw(connection, sql) }, executor: Executor(connection: connection)
+            execute: { sql in
+                if Self.statementsThatWait.contains(sql) {
+                    _ = try await NIOThreadPool.singleton.runIfActive { try handle.query(sql, []) }
+                } else {
+                    _ = try handle.query(sql, [])
+                }
+            },
+            executor: Executor(handle: handle)
         )
     }
 
@@ -33,24 +45,19 @@ public final class SQLiteDatabase: Database {
         } catch {
             throw StoreError.unavailable("cannot create directory \(directory): \(error.localizedDescription)")
         }
-        let connection: SQLiteConnection
+        let handle = try await NIOThreadPool.singleton.runIfActive { try SQLiteHandle(path: path) }
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        } catch {
-            throw StoreError.unavailable("cannot open SQLite file \(path): \(error)")
-        }
-        let database = SQLiteDatabase(connection: connection, displayName: "sqlite:\(path)")
-        do {
+            // The busy timeout first, so switching to WAL waits for another process too.
             // journal_mode answers with a row; the others are silent.
-            _ = try await database.raw("PRAGMA journal_mode=WAL")
-            _ = try await database.raw("PRAGMA synchronous=FULL")
-            _ = try await database.raw("PRAGMA busy_timeout=\(busyTimeoutMillis)")
-            _ = try await database.raw("PRAGMA foreign_keys=ON")
+            _ = try handle.query("PRAGMA busy_timeout=\(busyTimeoutMillis)", [])
+            _ = try await NIOThreadPool.singleton.runIfActive { try handle.query("PRAGMA journal_mode=WAL", []) }
+            _ = try handle.query("PRAGMA synchronous=FULL", [])
+            _ = try handle.query("PRAGMA foreign_keys=ON", [])
         } catch {
-            try? await connection.close()
+            handle.close()
             throw error
         }
-        return database
+        return SQLiteDatabase(handle: handle, displayName: "sqlite:\(path)")
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
@@ -61,88 +68,16 @@ public final class SQLiteDatabase: Database {
         try await groupCommit.transaction(body)
     }
 
-
     public func close() async {
-        try? await connection.close()
-    }
-
-    fileprivate func raw(_ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
-        try await Self.raw(connection, sql, binds)
-    }
-
-    fileprivate static func raw(_ connection: SQLiteConnection, _ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
-        let collector = RowCollector()
-        do {
-            try await connection.query(Self.sqliteSQL(sql), binds.map(Self.sqliteData)) { row in
-                collector.append(row)
-            }
-        } catch let error as SQLiteError {
-            throw Self.storeError(error)
-        }
-        return collector.rows
-    }
-
-    /// `$1` → `?1`: SQLite reads `$1` as a *named* parameter numbered by first appearance,
-    /// which would misbind SQL that uses placeholders out of order.
-    static func sqliteSQL(_ sql: String) -> String {
-        // Bytes, not Characters: `$` and digits are ASCII, and this runs for every statement.
-        var bytes = Array(sql.utf8)
-        guard bytes.contains(UInt8(ascii: "$")) else { return sql }
-        for index in bytes.indices.dropLast()
-        where bytes[index] == UInt8(ascii: "$") && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index + 1]) {
-            bytes[index] = UInt8(ascii: "?")
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func sqliteData(_ value: SQLValue) -> SQLiteData {
-        switch value {
-        case .null: .null
-        case .int(let int): .integer(SQLiteInt64(int))
-        case .text(let text): .text(text)
-        }
-    }
-
-    private static func storeError(_ error: SQLiteError) -> StoreError {
-        switch error.reason {
-        case .constraint, .constraintUniqueFailed, .constraintPrimaryKeyFailed:
-            .uniqueViolation(error.message)
-        case .busy, .busyTimeout, .locked, .cantOpen:
-            .unavailable(error.message)
-        default:
-            .database(error.message)
-        }
+        handle.close()
     }
 
     private struct Executor: SQLExecutor {
-        let connection: SQLiteConnection
+        let handle: SQLiteHandle
         var dialect: SQLDialect { .sqlite }
 
         func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-            try await SQLiteDatabase.raw(connection, sql, binds)
+            try handle.query(sql, binds)
         }
-    }
-}
-
-/// Gathers rows from sqlite-nio's callback, which runs on its thread pool.
-private final class RowCollector: @unchecked Sendable {
-    // Safe: sqlite-nio calls the row callback serially, and we read `rows` only after the query returns.
-    private(set) var rows: [SQLRow] = []
-
-    func append(_ row: SQLiteRow) {
-        var values: [String: SQLValue] = [:]
-        values.reserveCapacity(row.columns.count)
-        for column in row.columns {
-            switch column.data {
-            case .integer(let int): values[column.name] = .int(Int64(int))
-            case .text(let text): values[column.name] = .text(text)
-            case .null: values[column.name] = .null
-            // The schema has no REAL or BLOB columns; expressions that yield them are a bug,
-            // surfaced as text so the decoder reports the column by name.
-            case .float(let double): values[column.name] = .text(String(double))
-            case .blob(let buffer): values[column.name] = .text(String(buffer: buffer))
-            }
-        }
-        rows.append(SQLRow(values))
     }
 }
