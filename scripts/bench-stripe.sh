@@ -25,4 +25,20 @@ export DATABASE_URL="$url" STRIPE_WEBHOOK_SECRET=whsec_load GATEWAY_PUBLIC_LISTE
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-.build/release/StripeLoad --url "http://127.0.0.1:$port/webhooks/stripe" --secret whsec_load --account acct_load "$@"
+.build/release/StripeLoad --url "http://127.0.0.1:$port/webhooks/stripe" --secret whsec_load --account acct_load "$@" \
+  | tee "$dir/load.txt"
+answered=$(sed -n 's/.*(\([0-9]*\) answered 200).*/\1/p' "$dir/load.txt")
+# Accepted is not yet credited: wait for the outbox to bring every 5.00 USD event into the wallet.
+expected=$((answered * 500)); waited_from=$(date +%s.%N); balance=0
+for _ in $(seq 1 1200); do  # at most 120 s
+  balance=$(curl -fs -H "Authorization: Bearer bench-token-0123456789" "http://127.0.0.1:$internal/v1/accounts/acct_load" \
+    | sed -n 's/.*"balance_cents":\([0-9-]*\).*/\1/p')
+  [[ "$balance" == "$expected" ]] && break
+  sleep 0.1
+done
+drain=$(echo "$(date +%s.%N) - $waited_from" | bc)
+if [[ "$balance" == "$expected" ]]; then
+  printf 'credited: all %s events in the wallet %.2f s after the last answer\n' "$answered" "$drain"
+else
+  echo "credited: balance $balance of $expected cents after ${drain}s" >&2; exit 1
+fi

@@ -36,40 +36,6 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Largest nesting accepted when parsing untrusted input.
-    static let maxDepth = 32
-
-    /// Parses bytes; errors say what is wrong without echoing the input.
-    public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
-        let data = Data(bytes)
-        do {
-            let value = try JSONDecoder().decode(JSONValue.self, from: data)
-            guard value.depth <= maxDepth else { throw APIError.invalidJSON("JSON nested deeper than \(maxDepth)") }
-            return value
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError.invalidJSON("body is not valid JSON")
-        }
-    }
-
-    var depth: Int {
-        switch self {
-        case .array(let values): 1 + (values.map(\.depth).max() ?? 0)
-        case .object(let values): 1 + (values.values.map(\.depth).max() ?? 0)
-        default: 0
-        }
-    }
-
-    /// Canonical text: sorted keys, no extra whitespace.
-    public var canonicalText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case is a plain JSON value.
-        let data = (try? encoder.encode(self)) ?? Data("null".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
-
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
