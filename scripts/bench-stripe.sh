@@ -4,6 +4,7 @@
 # e.g. scripts/bench-stripe.sh sqlite --events 10000 --concurrency 64
 #      scripts/bench-stripe.sh postgres://gateway:gateway@127.0.0.1:55432/gateway_test --events 10000 --rate 500
 # Figures, not assertions; the load generator shares the machine with the gateway.
+# BENCH_PERF=FILE records a system-wide `perf` profile of the load phase into FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store="${1:-sqlite}"; shift || true
@@ -25,7 +26,8 @@ export DATABASE_URL="$url" STRIPE_WEBHOOK_SECRET=whsec_load GATEWAY_PUBLIC_LISTE
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-.build/release/StripeLoad --url "http://127.0.0.1:$port/webhooks/stripe" --secret whsec_load --account acct_load "$@" \
+profile=(); [[ -n "${BENCH_PERF:-}" ]] && profile=(perf record -a -g -F 499 -o "$BENCH_PERF" --)
+"${profile[@]}" .build/release/StripeLoad --url "http://127.0.0.1:$port/webhooks/stripe" --secret whsec_load --account acct_load "$@" \
   | tee "$dir/load.txt"
 answered=$(sed -n 's/.*(\([0-9]*\) answered 200).*/\1/p' "$dir/load.txt")
 # Accepted is not yet credited: wait for the outbox to bring every 5.00 USD event into the wallet.

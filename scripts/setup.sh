@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libsecp256k1-dev pkg-config)
+packages=(libsecp256k1-dev libsqlite3-dev pkg-config)
 if [ "${1:-}" = "--test" ]; then packages+=(postgresql python3-venv); fi
 
 missing=()

@@ -44,6 +44,17 @@ final class SQLiteHandle: Sendable {
         }
     }
 
+    /// CREATE, ALTER or DROP as the first word: DDL, which only migrations run.
+    static func isSchemaChange(_ sql: String) -> Bool {
+        let blanks: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
+        let words = sql.utf8.drop { blanks.contains($0) }
+        return ["CREATE", "ALTER", "DROP"].contains { keyword in
+            words.count > keyword.utf8.count
+                && zip(words, keyword.utf8).allSatisfy { $0 & 0xDF == $1 }  // ASCII letters, any case
+                && blanks.contains(words.dropFirst(keyword.utf8.count).first!)
+        }
+    }
+
     /// Finalizes every statement and closes the file. Later calls fail as unavailable.
     func close() {
         connection.withLock { $0.close() }
@@ -74,7 +85,7 @@ private struct Connection {
         guard let pointer else { throw .unavailable("the SQLite connection is closed") }
         // A schema change can rename the columns a cached statement reports; DDL runs only in
         // migrations, so it is prepared afresh and empties the cache.
-        if Self.isSchemaChange(sql) {
+        if SQLiteHandle.isSchemaChange(sql) {
             clearCache()
             let statement = try PreparedStatement(SQLiteHandle.sqliteSQL(sql), pointer)
             defer { sqlite3_finalize(statement.pointer) }
@@ -96,14 +107,6 @@ private struct Connection {
         clearCache()
         sqlite3_close_v2(pointer)
         pointer = nil
-    }
-
-    static func isSchemaChange(_ sql: String) -> Bool {
-        let head = sql.utf8.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t") }
-        return ["CREATE", "ALTER", "DROP"].contains { keyword in
-            head.count > keyword.utf8.count
-                && zip(head, keyword.utf8).allSatisfy { $0 & 0xDF == $1 }  // ASCII upper-casing
-        }
     }
 }
 
