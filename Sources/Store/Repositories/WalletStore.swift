@@ -47,15 +47,19 @@ public struct WalletStore: Sendable {
 
     private func attempt(_ post: LedgerPost, now: Int64) async throws -> PostResult {
         try await database.transaction { db in
+            // The key first, without a lock: a replay never waits on the account, and the
+            // account's row lock (PostgreSQL) is held for as few round trips as possible, since
+            // every post to one account queues on it until COMMIT. Two first posts of one key
+            // both get past this; the second then fails the unique key and `post` replays it.
+            if let existing = try await db.queryOne(
+                "SELECT \(Self.entryColumns), request_hash FROM ledger_entries WHERE idempotency_key = $1", [.text(post.key.rawValue)]
+            ) {
+                let entry = try Self.entry(existing)
+                return try existing.text("request_hash") == post.requestHash ? .replayed(entry) : .idempotencyConflict(existing: entry)
+            }
             let accountRow = try await db.queryOne(
                 "SELECT balance_cents FROM accounts WHERE id = $1 \(db.dialect.forUpdate)", [.text(post.account.rawValue)]
             )
-            if let existing = try await Self.entry(key: post.key, db) {
-                let hash = try await db.queryOne(
-                    "SELECT request_hash FROM ledger_entries WHERE id = $1", [.int(existing.id)]
-                )?.text("request_hash")
-                return hash == post.requestHash ? .replayed(existing) : .idempotencyConflict(existing: existing)
-            }
             guard let accountRow else { return .unknownAccount }
             let balance = Cents(try accountRow.int("balance_cents"))
             let next: Cents
