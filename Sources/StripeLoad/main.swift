@@ -2,7 +2,10 @@
 // running gateway; prints events/s and latency percentiles. Figures, never assertions.
 //
 //   swift run -c release StripeLoad --url http://127.0.0.1:8080/webhooks/stripe --secret whsec_… \
-//       --events 20000 --concurrency 64 [--rate 500] [--account acct_load]
+//       --events 20000 --concurrency 64 [--rate 500] [--account acct_load] [--accounts N]
+//
+// With --accounts N, event i credits `<account>_<i mod N>` (the accounts must exist): a wallet
+// serializes the posts to one account, so one account measures the hot-account worst case.
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -20,6 +23,7 @@ let events = min(max(Int(option("events", "10000")) ?? 10_000, 1), 1_000_000)  /
 let concurrency = min(max(Int(option("concurrency", "32")) ?? 32, 1), 1024)
 let rate = Int(option("rate", "0")) ?? 0  // events/s; 0 = as fast as possible
 let account = option("account", "acct_load")
+let accounts = min(max(Int(option("accounts", "1")) ?? 1, 1), 100_000)
 let runID = UUID().uuidString.prefix(8)
 
 func body(_ index: Int) -> [UInt8] {
@@ -28,7 +32,7 @@ func body(_ index: Int) -> [UInt8] {
     {"id":"evt_load_\(runID)_\(index)","object":"event","api_version":"2025-04-30.basil","created":\(Int(Date().timeIntervalSince1970)),\
     "livemode":false,"pending_webhooks":1,"type":"payment_intent.succeeded","data":{"object":{"id":"\(pi)",\
     "object":"payment_intent","amount":500,"amount_received":500,"currency":"usd","status":"succeeded",\
-    "metadata":{"account_id":"\(account)"}}}}
+    "metadata":{"account_id":"\(accounts == 1 ? account : "\(account)_\(index % accounts)")"}}}}
     """.utf8)
 }
 
@@ -78,6 +82,6 @@ let sorted = latencies.map { millis($0.0) }.sorted()
 func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
 let ok = latencies.filter(\.1).count
 let seconds = millis(elapsed) / 1000
-print("events: \(events) (\(ok) answered 200), concurrency \(concurrency), rate \(rate == 0 ? "max" : "\(rate)/s")")
+print("events: \(events) (\(ok) answered 200), concurrency \(concurrency), rate \(rate == 0 ? "max" : "\(rate)/s"), accounts \(accounts)")
 print(String(format: "throughput: %.0f events/s over %.2f s", Double(events) / seconds, seconds))
 print(String(format: "latency ms: p50 %.2f  p99 %.2f  max %.2f", percentile(0.5), percentile(0.99), sorted.last ?? 0))
