@@ -39,7 +39,7 @@ extension JSONValue {
         case .number(let text):
             if let int = Int64(text) {
                 self = .int(int)
-            } else if let decimal = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), decimal.isFinite {
+            } else if let decimal = Decimal(string: text), decimal.isFinite {
                 self = .decimal(decimal)
             } else {
                 throw APIError.invalidJSON("number out of range")

@@ -44,19 +44,12 @@ final class SQLiteHandle: Sendable {
         }
     }
 
-    /// CREATE, ALTER or DROP as the first word: DDL, which only migrations run.
-    static func isSchemaChange(_ sql: String) -> Bool {
-        let blanks: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
-        let words = sql.utf8.drop { blanks.contains($0) }
-        return ["CREATE", "ALTER", "DROP"].contains { keyword in
-            words.count > keyword.utf8.count
-                && zip(words, keyword.utf8).allSatisfy { $0 & 0xDF == $1 }  // ASCII letters, any case
-                && blanks.contains(words.dropFirst(keyword.utf8.count).first!)
-        }
-    }
-
     /// Finalizes every statement and closes the file. Later calls fail as unavailable.
     func close() {
+        connection.withLock { $0.close() }
+    }
+
+    deinit {
         connection.withLock { $0.close() }
     }
 
@@ -83,24 +76,15 @@ private struct Connection {
 
     mutating func run(_ sql: String, _ binds: [SQLValue]) throws(StoreError) -> [SQLRow] {
         guard let pointer else { throw .unavailable("the SQLite connection is closed") }
-        // A schema change can rename the columns a cached statement reports; DDL runs only in
-        // migrations, so it is prepared afresh and empties the cache.
-        if SQLiteHandle.isSchemaChange(sql) {
-            clearCache()
-            let statement = try PreparedStatement(SQLiteHandle.sqliteSQL(sql), pointer)
-            defer { sqlite3_finalize(statement.pointer) }
-            return try statement.run(binds, pointer)
-        }
         if let statement = cache[sql] { return try statement.run(binds, pointer) }
         if cache.count >= SQLiteHandle.statementCacheLimit { clearCache() }
-        let statement = try PreparedStatement(SQLiteHandle.sqliteSQL(sql), pointer, persistent: true)
+        let statement = try PreparedStatement(SQLiteHandle.sqliteSQL(sql), pointer)
         cache[sql] = statement
         return try statement.run(binds, pointer)
     }
 
     mutating func clearCache() {
-        for statement in cache.values { sqlite3_finalize(statement.pointer) }
-        cache.removeAll()
+        cache.removeAll()  // each statement finalizes itself when released
     }
 
     mutating func close() {
@@ -110,18 +94,26 @@ private struct Connection {
     }
 }
 
-/// A prepared statement and its column names, read once at prepare time.
-private struct PreparedStatement {
+/// A prepared statement and its column names.
+///
+/// SQLite prepares a statement again by itself when the schema changed (a migration, or another
+/// process); the names are then read again, so a cached statement never reports stale columns.
+private final class PreparedStatement {
     let pointer: OpaquePointer
-    let columns: [String]
+    private(set) var columns: [String] = []
+    /// SQLite's count of automatic re-preparations when `columns` was read.
+    private var columnsRead: Int32 = -1
 
-    init(_ sql: String, _ connection: OpaquePointer, persistent: Bool = false) throws(StoreError) {
+    init(_ sql: String, _ connection: OpaquePointer) throws(StoreError) {
+        // A NUL would end the C string early and silently drop the rest of the statement.
+        guard !sql.utf8.contains(0) else { throw .database("SQL text contains a NUL byte") }
         var statement: OpaquePointer?
-        let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let flags = UInt32(SQLITE_PREPARE_PERSISTENT)  // kept in the cache, reused many times
         let (code, trailing) = sql.withCString { text -> (Int32, Bool) in
             var tail: UnsafePointer<CChar>?
             let code = sqlite3_prepare_v3(connection, text, -1, flags, &statement, &tail)
-            // Prepare reads one statement; text after it would silently never run.
+            // Prepare reads one statement; text after it would silently never run. Blanks and
+            // semicolons may follow (comments may not).
             var rest = tail
             while let byte = rest?.pointee, byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x3B {
                 rest = rest.map { $0 + 1 }
@@ -135,8 +127,9 @@ private struct PreparedStatement {
             throw .database("one SQL statement per call: text follows the first statement")
         }
         pointer = statement
-        columns = (0..<sqlite3_column_count(statement)).map { String(cString: sqlite3_column_name(statement, $0)) }
     }
+
+    deinit { sqlite3_finalize(pointer) }
 
     /// Binds, steps to the end, and leaves the statement reset for its next use, whatever happens.
     func run(_ binds: [SQLValue], _ connection: OpaquePointer) throws(StoreError) -> [SQLRow] {
@@ -162,8 +155,22 @@ private struct PreparedStatement {
             let code = sqlite3_step(pointer)
             if code == SQLITE_DONE { return rows }
             guard code == SQLITE_ROW else { throw SQLiteFailure.error(code, connection) }
+            if rows.isEmpty { try readColumnsIfPrepared() }
             rows.append(row())
         }
+    }
+
+    /// Re-preparation happens inside `sqlite3_step`, so this runs after the first row.
+    private func readColumnsIfPrepared() throws(StoreError) {
+        let prepared = sqlite3_stmt_status(pointer, SQLITE_STMTSTATUS_REPREPARE, 0)
+        guard prepared != columnsRead else { return }
+        var names: [String] = []
+        for index in 0..<sqlite3_column_count(pointer) {
+            guard let name = sqlite3_column_name(pointer, index) else { throw .database("out of memory reading column names") }
+            names.append(String(cString: name))
+        }
+        columns = names
+        columnsRead = prepared
     }
 
     private func row() -> SQLRow {

@@ -47,19 +47,18 @@ public struct WalletStore: Sendable {
 
     private func attempt(_ post: LedgerPost, now: Int64) async throws -> PostResult {
         try await database.transaction { db in
-            // The key first, without a lock: a replay never waits on the account, and the
-            // account's row lock (PostgreSQL) is held for as few round trips as possible, since
-            // every post to one account queues on it until COMMIT. Two first posts of one key
-            // both get past this; the second then fails the unique key and `post` replays it.
+            // The account lock first (PostgreSQL): a second post of the same key waits here
+            // until the first commits, then finds its entry below instead of applying the
+            // balance rule to a balance the first already changed.
+            let accountRow = try await db.queryOne(
+                "SELECT balance_cents FROM accounts WHERE id = $1 \(db.dialect.forUpdate)", [.text(post.account.rawValue)]
+            )
             if let existing = try await db.queryOne(
                 "SELECT \(Self.entryColumns), request_hash FROM ledger_entries WHERE idempotency_key = $1", [.text(post.key.rawValue)]
             ) {
                 let entry = try Self.entry(existing)
                 return try existing.text("request_hash") == post.requestHash ? .replayed(entry) : .idempotencyConflict(existing: entry)
             }
-            let accountRow = try await db.queryOne(
-                "SELECT balance_cents FROM accounts WHERE id = $1 \(db.dialect.forUpdate)", [.text(post.account.rawValue)]
-            )
             guard let accountRow else { return .unknownAccount }
             let balance = Cents(try accountRow.int("balance_cents"))
             let next: Cents
