@@ -63,6 +63,8 @@ struct WalletAPITests {
             (#"{"amount_cents":0,"kind":"usage"}"#, "invalid_amount"),
             (#"{"amount_cents":-5,"kind":"usage"}"#, "invalid_amount"),
             (#"{"amount_cents":1.5,"kind":"usage"}"#, "invalid_amount"),
+            (#"{"amount_cents":100.0,"kind":"usage"}"#, "invalid_amount"),
+            (#"{"amount_cents":1e2,"kind":"usage"}"#, "invalid_amount"),
             (#"{"amount_cents":"100","kind":"usage"}"#, "invalid_amount"),
             (#"{"amount_cents":99999999999999999999,"kind":"usage"}"#, "invalid_amount"),
             (#"{"amount_cents":100,"kind":"gift"}"#, "invalid_kind"),
@@ -70,6 +72,12 @@ struct WalletAPITests {
             let response = try await post("credits", "bad-\(code)-\(bad.count)", bad)
             #expect(response.status == 422, "\(bad)")
             #expect(response.json?["error"]?["code"]?.stringValue == code, "\(bad)")
+        }
+        // Ambiguous or broken documents change nothing: 400, whatever the key.
+        for bad in [#"{"amount_cents":100,"amount_cents":1,"kind":"usage"}"#, "{\"amount_cents\":100,\"kind\":\"usage\"", "\u{FEFF}{}"] {
+            let response = try await post("credits", "bad-json-\(bad.count)", bad)
+            #expect(response.status == 400, "\(bad)")
+            #expect(response.json?["error"]?["code"]?.stringValue == "invalid_json", "\(bad)")
         }
         let overflow = try await post("credits", "big", #"{"amount_cents":9223372036854775807,"kind":"adjustment"}"#)
         #expect(overflow.status == 422)
