@@ -5,6 +5,11 @@
 //   swift run -c release WatchBench memory [ADDRESSES]
 import Ethereum
 import Foundation
+
+/// glibc's: hands freed heap memory back to the kernel. Resident size right after the load
+/// includes the freed pages of its transient rows, which glibc keeps for reuse; after a trim
+/// it is what is live.
+@_silgen_name("malloc_trim") func malloc_trim(_ pad: Int) -> Int32
 import GatewayApp
 import GatewayCore
 import Logging
@@ -67,7 +72,9 @@ case "memory":
     try await book.refresh()
     let loaded = ContinuousClock.now - started
     let after = residentMB()
-    print("address book: \(book.count) addresses loaded in \(loaded); resident \(String(format: "%.1f", before)) MB → \(String(format: "%.1f", after)) MB (+\(String(format: "%.1f", after - before)) MB)")
+    _ = malloc_trim(0)
+    let live = residentMB()
+    print("address book: \(book.count) addresses loaded in \(loaded); resident \(String(format: "%.1f", before)) MB → \(String(format: "%.1f", after)) MB (+\(String(format: "%.1f", after - before)) MB); \(String(format: "%.1f", live)) MB after malloc_trim")
     await gateway.close()
 
 default:
