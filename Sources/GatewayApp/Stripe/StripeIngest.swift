@@ -32,9 +32,6 @@ public struct StripeIngest: Sendable {
         self.clock = clock
     }
 
-    /// - Parameter reapply: reconciliation only: apply the event's fact even when the event was
-    ///   recorded before, so a missing effect is recreated from the payment's events. Every
-    ///   effect is keyed on its Stripe object, so applying a fact again never doubles money.
     /// An audit entry to write in the same transaction as what the event changed
     /// (reconciliation's fixes), so a fix is never without its audit line.
     public struct AuditNote: Sendable {
@@ -49,6 +46,10 @@ public struct StripeIngest: Sendable {
         }
     }
 
+    /// - Parameter reapply: reconciliation only: apply the event's fact even when the event was
+    ///   recorded before, so a missing effect is recreated from the payment's events. Every
+    ///   effect is keyed on its Stripe object, so applying a fact again never doubles money.
+    /// - Parameter audit: written with the event's effects, in the same transaction.
     public func ingest(
         _ event: StripeEvent, rawBody: some Collection<UInt8>, reapply: Bool = false, audit: AuditNote? = nil
     ) async throws -> Result {
