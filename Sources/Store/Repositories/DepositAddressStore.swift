@@ -71,21 +71,14 @@ public struct DepositAddressStore: Sendable {
         guard !unique.isEmpty else { return [:] }
         return try await database.transaction { db in
             var owners: [String: AccountID] = [:]
-            // Bounded IN lists: SQLite's default limit on bound parameters is 32,766.
-            for start in stride(from: 0, to: unique.count, by: Self.lookupChunk) {
-                let chunk = Array(unique[start..<min(start + Self.lookupChunk, unique.count)])
-                let placeholders = chunk.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
-                for row in try await db.query(
-                    "SELECT address, account_id FROM deposit_addresses WHERE address IN (\(placeholders))", chunk.map(SQLValue.text)
-                ) {
-                    owners[try row.text("address")] = try AccountID(try row.text("account_id"))
-                }
+            for row in try await SQLInList.rows(
+                "SELECT address, account_id FROM deposit_addresses WHERE address IN", keys: unique.map(SQLValue.text), db
+            ) {
+                owners[try row.text("address")] = try AccountID(try row.text("account_id"))
             }
             return owners
         }
     }
-
-    static let lookupChunk = 500
 
     /// Every address in insertion order, a page at a time: the watcher's address book loads
     /// through this, and refreshes with `afterRowID` to pick up only new ones.

@@ -60,14 +60,9 @@ public enum DepositStore {
     public static func observeMany(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
         guard !deposits.isEmpty else { return [] }
         var known: [String: DepositRecord] = [:]
-        for chunk in deposits.chunked(Self.keyLookupChunk) {
-            let placeholders = chunk.indices.map { "$\($0 - chunk.startIndex + 1)" }.joined(separator: ", ")
-            for row in try await db.query(
-                "SELECT \(columns) FROM deposits WHERE deposit_key IN (\(placeholders))", chunk.map { .text($0.key) }
-            ) {
-                let existing = try record(row)
-                known[existing.key] = existing
-            }
+        for row in try await SQLInList.rows("SELECT \(columns) FROM deposits WHERE deposit_key IN", keys: deposits.map { .text($0.key) }, db) {
+            let existing = try record(row)
+            known[existing.key] = existing
         }
         var fresh: [DepositRecord] = []
         var seen: Set<String> = []
@@ -109,9 +104,8 @@ public enum DepositStore {
         return revived
     }
 
-    /// Keys per `IN` list and rows per multi-row insert: far below SQLite's 32,766 bound
+    /// Rows per multi-row insert: 13 binds a row stays far below SQLite's 32,766 bound
     /// parameters and PostgreSQL's 65,535.
-    static let keyLookupChunk = 500
     static let insertChunk = 200
 
     /// Marks every deposit above `forkBlock` as reorged out; returns the rows it changed
@@ -343,12 +337,5 @@ public enum DepositStore {
         record.updatedAtMillis = try row.int("updated_at")
         record.creditedAtMillis = try row.optionalInt("credited_at")
         return record
-    }
-}
-
-extension Array {
-    /// Consecutive slices of at most `size` elements.
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
