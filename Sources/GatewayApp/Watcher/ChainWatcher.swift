@@ -138,31 +138,43 @@ public struct ChainWatcher: Sendable {
     /// re-credit in the same transaction.
     static func record(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws {
         for deposit in try await DepositStore.observeMany(deposits, now: now, db) {
-            guard try await OutboxStore.exists(key: "\(deposit.key):reversal", db), let cents = deposit.usdCents, cents > 0 else { continue }
-            try await OutboxStore.enqueue(OutboxRequest(
-                key: try IdempotencyKey("\(deposit.key):recredit"), account: try AccountID(deposit.account), direction: .credit,
-                amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash,
-                description: "Re-credit: deposit \(deposit.txHash) is on the canonical chain again",
-                detailsJSON: JSONValue.object([
-                    "source": .string("ethereum"), "reason": .string("reincluded_after_deep_reorg"), "deposit_key": .string(deposit.key),
-                ]).canonicalText
-            ), now: now, db)
+            guard try await OutboxStore.exists(key: "\(deposit.key):reversal", db), let recredit = try recredit(of: deposit) else { continue }
+            try await OutboxStore.enqueue(recredit, now: now, db)
         }
     }
 
     /// The debit that takes back a credit whose deposit a deep reorg removed.
     static func reversal(of deposit: DepositRecord) throws -> OutboxRequest? {
+        // The money may already be spent; the debit must land anyway.
+        try compensation(
+            of: deposit, keySuffix: "reversal", direction: .debit, reason: "deep_reorg", allowNegative: true,
+            description: "Reversal: deposit \(deposit.txHash) left the canonical chain after it was credited",
+            details: ["block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash)]
+        )
+    }
+
+    /// The credit that undoes a reversal once its deposit is canonical again.
+    static func recredit(of deposit: DepositRecord) throws -> OutboxRequest? {
+        try compensation(
+            of: deposit, keySuffix: "recredit", direction: .credit, reason: "reincluded_after_deep_reorg", allowNegative: false,
+            description: "Re-credit: deposit \(deposit.txHash) is on the canonical chain again"
+        )
+    }
+
+    /// A wallet effect of the deposit's credited amount, keyed by the deposit's key and a
+    /// suffix; nil when the deposit was never credited an amount.
+    private static func compensation(
+        of deposit: DepositRecord, keySuffix: String, direction: Direction, reason: String, allowNegative: Bool, description: String,
+        details: [String: JSONValue] = [:]
+    ) throws -> OutboxRequest? {
         guard let cents = deposit.usdCents, cents > 0 else { return nil }
         return OutboxRequest(
-            key: try IdempotencyKey("\(deposit.key):reversal"), account: try AccountID(deposit.account), direction: .debit,
-            amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash,
-            description: "Reversal: deposit \(deposit.txHash) left the canonical chain after it was credited",
-            detailsJSON: JSONValue.object([
-                "source": .string("ethereum"), "reason": .string("deep_reorg"), "deposit_key": .string(deposit.key),
-                "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
-            ]).canonicalText,
-            // The money may already be spent; the debit must land anyway.
-            allowNegative: true
+            key: try IdempotencyKey("\(deposit.key):\(keySuffix)"), account: try AccountID(deposit.account), direction: direction,
+            amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash, description: description,
+            detailsJSON: JSONValue.object(details.merging([
+                "source": .string("ethereum"), "reason": .string(reason), "deposit_key": .string(deposit.key),
+            ]) { _, common in common }).canonicalText,
+            allowNegative: allowNegative
         )
     }
 
