@@ -85,3 +85,31 @@ struct JSONValueTextTests {
         return (0..<Int.random(in: 0..<5, using: &g)).map { _ in pieces.randomElement(using: &g)! }.joined()
     }
 }
+
+/// Foundation's reading and writing of a `JSONValue`, as the gateway did before it had its
+/// own: the oracle the tests above compare against.
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
+        else if let int = try? container.decode(Int64.self) { self = .int(int) }
+        else if let decimal = try? container.decode(Decimal.self) { self = .decimal(decimal) }
+        else if let string = try? container.decode(String.self) { self = .string(string) }
+        else if let array = try? container.decode([JSONValue].self) { self = .array(array) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .decimal(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
