@@ -18,8 +18,8 @@ public struct StripeEvent: Sendable, Equatable {
     public static let handledTypes: Set<String> = [
         "checkout.session.completed", "checkout.session.async_payment_succeeded",
         "checkout.session.async_payment_failed", "checkout.session.expired",
-        "payment_intent.succeeded", "charge.refunded", "refund.created", "refund.updated",
-        "charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
+        "payment_intent.succeeded", "charge.refunded", "refund.created", "refund.updated", "refund.failed",
+        "charge.refund.updated", "charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
         "charge.dispute.closed",
     ]
 
@@ -63,23 +63,25 @@ public struct StripeEvent: Sendable, Equatable {
             guard let amount = object.amountReceived, let currency = object.currency else { return nil }
             return .paymentIntentSucceeded(amountReceived: amount, currency: currency, metadataAccount: object.metadata?["account_id"])
         case "charge.refunded":
-            return object.amountRefunded.map { .chargeRefunded(cumulativeRefunded: $0) }
-        case "refund.created", "refund.updated":
-            guard let id = object.id, let amount = object.amount, let status = object.status else { return nil }
-            return .refund(id: id, amount: amount, status: status)
-        case "charge.dispute.created", "charge.dispute.funds_withdrawn":
+            guard let cumulative = object.amountRefunded else { return nil }
+            // Older API versions embed the charge's refunds; each counts as a refund object.
+            let embedded = (object.refunds?.data ?? []).compactMap(\.refundObject)
+            return .chargeRefunded(charge: object.id, cumulativeRefunded: cumulative, refunds: embedded)
+        case "refund.created", "refund.updated", "refund.failed", "charge.refund.updated":
+            return object.refundObject.map { .refund($0) }
+        case "charge.dispute.created":
             guard let id = object.id, let amount = object.amount else { return nil }
-            return .disputeOpened(id: id, amount: amount)
+            return .disputeCreated(id: id, amount: amount, status: object.status)
+        case "charge.dispute.funds_withdrawn":
+            guard let id = object.id, let amount = object.amount else { return nil }
+            return .disputeFundsWithdrawn(id: id, amount: amount)
         case "charge.dispute.funds_reinstated":
             guard let id = object.id, let amount = object.amount else { return nil }
-            return .disputeWon(id: id, amount: amount)
+            return .disputeFundsReinstated(id: id, amount: amount)
         case "charge.dispute.closed":
-            guard let id = object.id, let amount = object.amount else { return nil }
-            switch object.status {
-            case "won", "warning_closed": return .disputeWon(id: id, amount: amount)
-            case "lost": return .disputeLost(id: id, amount: amount)
-            default: return nil
-            }
+            guard let id = object.id, let amount = object.amount, let status = object.status,
+                  ["won", "lost", "warning_closed"].contains(status) else { return nil }
+            return .disputeClosed(id: id, amount: amount, status: status)
         default:
             return nil
         }
@@ -119,9 +121,16 @@ public struct StripeEvent: Sendable, Equatable {
         let clientReferenceID: String?
         let paymentIntent: ExpandableID?
         let metadata: [String: String]?
+        /// A charge's embedded refunds (API versions before 2022-11-15).
+        let refunds: RefundList?
+
+        var refundObject: CardPaymentFact.RefundObject? {
+            guard object == nil || object == "refund", let id, !id.isEmpty, let amount, let status else { return nil }
+            return CardPaymentFact.RefundObject(id: id, amount: amount, status: status)
+        }
 
         enum CodingKeys: String, CodingKey {
-            case id, object, mode, status, amount, currency, metadata
+            case id, object, mode, status, amount, currency, metadata, refunds
             case paymentStatus = "payment_status"
             case amountTotal = "amount_total"
             case amountReceived = "amount_received"
@@ -147,7 +156,12 @@ public struct StripeEvent: Sendable, Equatable {
             clientReferenceID = try? container.decodeIfPresent(String.self, forKey: .clientReferenceID)
             paymentIntent = try? container.decodeIfPresent(ExpandableID.self, forKey: .paymentIntent)
             metadata = try? container.decodeIfPresent([String: String].self, forKey: .metadata)
+            refunds = try? container.decodeIfPresent(RefundList.self, forKey: .refunds)
         }
+    }
+
+    struct RefundList: Decodable {
+        let data: [DataObject]?
     }
 
     /// A reference Stripe sends either as an id string or, when expanded, as an object with `id`.

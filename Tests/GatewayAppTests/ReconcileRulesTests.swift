@@ -53,10 +53,28 @@ struct ReconcileRulesTests {
     @Test func oldObjectsBecomeTheEventsThatWouldHaveAnnouncedThem() throws {
         let intents = [JSONValue.object(["id": .string("pi_1"), "object": .string("payment_intent"), "status": .string("succeeded"), "created": .int(5)]),
                        JSONValue.object(["id": .string("pi_2"), "object": .string("payment_intent"), "status": .string("canceled"), "created": .int(5)])]
-        let disputes = [JSONValue.object(["id": .string("dp_1"), "object": .string("dispute"), "status": .string("won"), "created": .int(6)])]
+        let disputes = [
+            // A chargeback without its balance transactions: funds were withdrawn when it opened.
+            JSONValue.object(["id": .string("dp_1"), "object": .string("dispute"), "status": .string("won"), "created": .int(6)]),
+            // An inquiry never moves money.
+            JSONValue.object(["id": .string("dp_2"), "object": .string("dispute"), "status": .string("warning_closed"), "created": .int(6)]),
+            // Balance transactions say what moved: withdrawn, then reinstated.
+            JSONValue.object([
+                "id": .string("dp_3"), "object": .string("dispute"), "status": .string("under_review"), "created": .int(7),
+                "balance_transactions": .array([.object(["amount": .int(-500)]), .object(["amount": .int(500)])]),
+            ]),
+        ]
         let events = SyntheticEvents.make(intents: intents, refunds: [], disputes: disputes)
-        #expect(events.compactMap { $0["type"]?.stringValue } == ["payment_intent.succeeded", "charge.dispute.created", "charge.dispute.closed"])
-        #expect(events.compactMap { $0["id"]?.stringValue } == ["evt_reconcile_pi_1", "evt_reconcile_dp_1_created", "evt_reconcile_dp_1_closed"])
+        #expect(events.compactMap { $0["type"]?.stringValue } == [
+            "payment_intent.succeeded", "charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.closed",
+            "charge.dispute.created", "charge.dispute.closed",
+            "charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
+        ])
+        #expect(events.compactMap { $0["id"]?.stringValue } == [
+            "evt_reconcile_pi_1", "evt_reconcile_dp_1_created", "evt_reconcile_dp_1_withdrawn", "evt_reconcile_dp_1_closed",
+            "evt_reconcile_dp_2_created", "evt_reconcile_dp_2_closed",
+            "evt_reconcile_dp_3_created", "evt_reconcile_dp_3_withdrawn", "evt_reconcile_dp_3_reinstated",
+        ])
         for event in events { #expect((try? StripeEvent.decode(Array(event.canonicalText.utf8))) != nil) }
     }
 

@@ -47,6 +47,10 @@ struct ScenarioReplayTests {
         Array(try Data(contentsOf: webhooks.appendingPathComponent("fixtures/\(name)")))
     }
 
+    static func sorted(_ entries: [Scenario.Expect.Entry]) -> [Scenario.Expect.Entry] {
+        entries.sorted { ($0.key, $0.account, $0.amount) < ($1.key, $1.account, $1.amount) }
+    }
+
     @Test func scenariosAreLoaded() {
         #expect(Self.scenarios.count >= 20)
     }
@@ -77,13 +81,15 @@ struct ScenarioReplayTests {
         for entry in entries { balances[entry.account, default: 0] += entry.amount }
         #expect(balances == scenario.expect.balances)
         if let expected = scenario.expect.payments {
-            #expect(payments.mapValues(\.status) == expected)
+            // Payments known only from refunds or disputes (awaiting_payment) are not listed.
+            #expect(payments.filter { $0.value.base != nil }.mapValues(\.status) == expected)
         }
         if let expected = scenario.expect.parked_reasons {
             #expect(payments.compactMapValues { $0.base == .parked ? $0.parkedReason : nil } == expected)
         }
         if let expected = scenario.expect.unhandled { #expect(unhandled == expected) }
-        if let expected = scenario.expect.entries { #expect(entries == expected) }
+        // Order does not matter (webhooks/README.md): effects asked for at once come in key order here.
+        if let expected = scenario.expect.entries { #expect(Self.sorted(entries) == Self.sorted(expected)) }
         // Every key is applied once: no effect is ever asked for twice.
         #expect(Set(entries.map(\.key)).count == entries.count)
     }

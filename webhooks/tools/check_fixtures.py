@@ -3,12 +3,16 @@
 
 - fixtures/*.json: UTF-8, pretty-printed, one trailing newline, a complete Stripe Event envelope,
   a data.object whose kind matches the event type, current-API shapes (charges without an
-  embedded refunds list, a payment_intent on charges/refunds/disputes);
+  embedded refunds list, a payment_intent on charges/refunds/disputes), or the legacy shape of an
+  API version before 2022-11-15 (charges embed their refunds list);
 - ids tie together across all fixtures (one amount/currency/livemode/charge/session per pi, one
   pi per charge, refund, dispute and session) and event ids are unique;
 - every handled event type has a fixture and every fixture is delivered by some scenario;
 - scenarios/*.json: well formed, deliveries exist, accounts and statuses are from the allowed
-  sets, and the expectations equal what gateway_model.py computes from the deliveries;
+  sets, and the expectations equal what gateway_model.py computes from the deliveries (entries
+  in production order);
+- the operator release through the model on scenario 35, and model_histories.py (the stdin/stdout
+  interface the Swift randomized tests use) on a tiny history and on malformed input;
 - signature-vectors.json: well formed, and valid/reason equal signature_rules.verify; when the
   stripe library is importable (run with .venv/bin/python) the recorded stripe_python answers
   are re-run too.
@@ -20,6 +24,7 @@ import collections
 import json
 import pathlib
 import re
+import subprocess
 import sys
 
 TOOLS = pathlib.Path(__file__).resolve().parent
@@ -31,8 +36,10 @@ import signature_rules  # noqa: E402
 ENVELOPE = {"id", "object", "api_version", "created", "data", "livemode", "pending_webhooks", "request", "type"}
 ENVELOPE_OPTIONAL = {"account", "context"}
 API_VERSION = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(basil|clover|dahlia)$")
+LEGACY_API_VERSION = re.compile(r"^(\d{4}-\d{2}-\d{2})$")  # before 2022-11-15: charges embed refunds
 KIND_BY_TYPE_PREFIX = [("checkout.session.", "checkout.session"), ("payment_intent.", "payment_intent"),
-                       ("charge.dispute.", "dispute"), ("charge.", "charge"), ("refund.", "refund")]
+                       ("charge.dispute.", "dispute"), ("charge.refund.", "refund"), ("charge.", "charge"),
+                       ("refund.", "refund")]
 ID_PREFIX = {"checkout.session": ("cs_test_", "cs_live_"), "payment_intent": ("pi_",), "charge": ("ch_", "py_"),
              "refund": ("re_",), "dispute": ("dp_", "du_")}
 ACCOUNTS = {"acct_alice", "acct_bob"}  # exist; acct_ghost must never be created
@@ -92,8 +99,12 @@ def check_envelope(where, ev):
     if not (isinstance(ev["id"], str) and re.fullmatch(r"evt_[A-Za-z0-9]{14,}", ev["id"])):
         problem(where, f"bad event id {ev['id']!r}")
     m = API_VERSION.match(ev["api_version"] or "")
-    if not m or m.group(1) < "2025-04-30":
-        problem(where, f"api_version {ev['api_version']!r} is not 2025-04-30.basil or a newer basil/clover/dahlia")
+    legacy = LEGACY_API_VERSION.match(ev["api_version"] or "")
+    if legacy and legacy.group(1) >= "2022-11-15":
+        legacy = None
+    if not legacy and (not m or m.group(1) < "2025-04-30"):
+        problem(where, f"api_version {ev['api_version']!r} is neither 2025-04-30.basil or a newer basil/clover/dahlia "
+                       "nor a legacy version before 2022-11-15")
     if not is_int(ev["created"]) or ev["created"] < 1_500_000_000:
         problem(where, "created must be Unix seconds")
     if not isinstance(ev["livemode"], bool):
@@ -131,8 +142,22 @@ def check_envelope(where, ev):
     if "currency" in obj and obj["currency"] is not None and not re.fullmatch(r"[a-z]{3}", obj["currency"]):
         problem(where, "currency must be a lowercase ISO code")
     if obj.get("object") == "charge":
-        if "refunds" in obj:
+        if "refunds" in obj and not legacy:
             problem(where, "current API versions do not embed refunds in a charge")
+        if legacy and "refunds" not in obj:
+            problem(where, "API versions before 2022-11-15 embed the refunds list in a charge")
+        if "refunds" in obj:
+            lst = obj["refunds"]
+            if not (isinstance(lst, dict) and lst.get("object") == "list" and isinstance(lst.get("data"), list)):
+                problem(where, "refunds must be a list object")
+            else:
+                for r in lst["data"]:
+                    if (r.get("object") != "refund" or not str(r.get("id", "")).startswith("re_")
+                            or r.get("charge") != obj["id"] or r.get("payment_intent") != obj.get("payment_intent")):
+                        problem(where, f"embedded refund {r.get('id')!r} must be a re_ refund of this charge and pi")
+                if lst.get("total_count") != len(lst["data"]) or sum(r.get("amount", 0) for r in lst["data"]
+                                                                    if r.get("status") == "succeeded") > obj["amount_refunded"]:
+                    problem(where, "embedded refunds disagree with total_count or amount_refunded")
         if obj["amount_refunded"] > obj["amount"]:
             problem(where, "amount_refunded exceeds amount")
         if obj["refunded"] != (obj["amount_refunded"] == obj["amount"]):
@@ -155,14 +180,18 @@ def check_links(events):
         elif known[0] != value:
             problem(where, f"{key[1]} {attr} is {value!r} here but {known[0]!r} in {known[1]}")
 
+    objects = []  # (where, event, object): every data.object, and the refunds a legacy charge embeds
     for name, ev in events.items():
         where = f"fixtures/{name}"
         if ev["id"] in seen_evt:
             problem(where, f"event id {ev['id']} also used by {seen_evt[ev['id']]}")
         seen_evt[ev["id"]] = name
         o = ev["data"]["object"]
+        objects.append((where, ev, o))
+        objects += [(where, ev, r) for r in (o.get("refunds") or {}).get("data", [])]
+    for where, ev, o in objects:
         kind = o.get("object")
-        pi = gateway_model.payment_intent_of(ev)
+        pi = o.get("id") if kind == "payment_intent" else o.get("payment_intent")
         if pi:
             tie(where, ("pi", pi), "livemode", ev["livemode"])
             tie(where, ("pi", pi), "currency", o.get("currency"))
@@ -188,8 +217,11 @@ def check_links(events):
             tie(where, ("ch", o["charge"]), "payment_intent", pi)
             tie(where, ("pi", pi), "charge", o["charge"])
             tie(where, (kind, o["id"]), "payment_intent", pi)
-            tie(where, (kind, o["id"]), "amount", o["amount"])
             tie(where, (kind, o["id"]), "created", o["created"])
+            if kind == "refund":  # a dispute's amount may change (scenario 30); a refund's never does
+                tie(where, (kind, o["id"]), "amount", o["amount"])
+            elif o["amount"] <= 0:
+                problem(where, "a dispute amount must be positive")
     # refunds of one payment never exceed it, and a charge's final amount_refunded is their sum
     amounts = {k[1]: v["amount"][0] for k, v in facts.items() if k[0] == "pi" and "amount" in v}
     by_pi = collections.defaultdict(int)
@@ -256,15 +288,103 @@ def check_scenario(name, sc, events, run_model):
     if "parked_reasons" not in exp and got["parked_reasons"]:
         problem(where, f"payments parked by the rules but no expect.parked_reasons: {got['parked_reasons']}")
     if "entries" in exp:
-        key = lambda e: (e["account"], e["key"], e["amount"])  # noqa: E731
-        if sorted(map(key, exp["entries"])) != sorted(map(key, got["entries"])):
-            problem(where, f"expect.entries differ from the rules: {got['entries']}")
+        if exp["entries"] != got["entries"]:  # in production order, as the Swift replay compares them
+            problem(where, f"expect.entries differ from the rules (or their order): {got['entries']}")
     elif got["entries"]:
         print(f"  note {name}: entries not pinned; the rules give "
               + ", ".join(f"{e['key']} {e['amount']:+d}" for e in got["entries"]))
     if sum(exp["balances"].values()) != sum(e["amount"] for e in got["entries"] if e["account"] in accounts):
         problem(where, "balances do not equal the sum of the entries")
     return got
+
+
+# ---------------------------------------------------------------------------------------------
+# operator release (scenario 35) and model_histories.py
+
+
+RELEASE_SCENARIO = "35-unknown-account-refund-parked.json"
+
+
+def check_release(events):
+    """Scenario 35 through the model, then the operator's release: refused, released with the net, once."""
+    where = f"scenarios/{RELEASE_SCENARIO} (release)"
+    try:
+        sc = json.loads((ROOT / "scenarios" / RELEASE_SCENARIO).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        return problem(where, f"cannot read it: {e}")
+    gw = gateway_model.Gateway(sc["accounts"])
+    for d in sc["deliveries"]:
+        gw.deliver(events[d])
+    (pi, reason), = sc["expect"]["parked_reasons"].items()
+    paid = sum(ev["data"]["object"]["amount_total"] for ev in map(events.get, sc["deliveries"])
+               if ev["type"] == "checkout.session.completed")
+    refunded = sum(ev["data"]["object"]["amount"] for ev in map(events.get, sc["deliveries"])
+                   if ev["type"] == "refund.created")
+    net = paid - refunded
+    steps = [
+        ("releasable before", gw.releasable(), {pi: net}),
+        ("release to acct_ghost", gw.release(pi, "acct_ghost")[0], "refused"),
+        ("release of an unknown pi", gw.release("pi_3RNobodyKnowsThisOne000", "acct_alice")[0], "refused"),
+        ("release to acct_alice", gw.release(pi, "acct_alice"), ("released", net)),
+        ("second release", gw.release(pi, "acct_alice"), ("already_released", None)),
+        ("releasable after", gw.releasable(), {}),
+        ("status after", gw.result()["payments"][pi], "partially_refunded"),
+        ("entries after", [e["amount"] for e in gw.result()["entries"]], [paid, -refunded]),
+        ("balance after", gw.result()["balances"]["acct_alice"], net),
+    ]
+    for what, got, want in steps:
+        if got != want:
+            problem(where, f"{what}: the model gives {got!r}, expected {want!r}")
+    # parks that no release lifts
+    live = gateway_model.Gateway(["acct_alice"])
+    live.deliver(events["live.checkout.session.completed.json"])
+    live_pi = gateway_model.payment_intent_of(events["live.checkout.session.completed.json"])
+    if live.release(live_pi, "acct_alice")[0] != "refused" or live.releasable():
+        problem(where, "a livemode_mismatch payment must not be releasable")
+    return None
+
+
+def minimal(evt, etype, obj, livemode=False):
+    return {"id": evt, "object": "event", "type": etype, "created": 1750000000, "livemode": livemode,
+            "api_version": "2025-04-30.basil", "data": {"object": obj}}
+
+
+def check_model_histories():
+    """One tiny history through model_histories.py's stdin/stdout, as the Swift tests call it."""
+    where = "tools/model_histories.py"
+    pi, re_id = "pi_3RSelfTestAAAAAAAAAAAAA", "re_3RSelfTestAAAAAAAAAAAAA"
+    session = {"object": "checkout.session", "id": "cs_test_a1SelfTest", "mode": "payment",
+               "payment_status": "paid", "amount_total": 1000, "currency": "usd", "payment_intent": pi,
+               "client_reference_id": None, "metadata": {}}
+    history = {"accounts": ["acct_alice"], "livemode": False, "steps": [
+        {"event": minimal("evt_1", "checkout.session.completed", session)},
+        {"event": minimal("evt_2", "refund.created", {"object": "refund", "id": re_id, "amount": 400,
+                                                      "status": "succeeded", "payment_intent": pi})},
+        {"release": {"pi": pi, "account": "acct_alice"}},
+        {"event": minimal("evt_3", "charge.dispute.created", {"object": "dispute", "id": "dp_1", "amount": 1000,
+                                                              "status": "needs_response", "payment_intent": pi})},
+        {"release": {"pi": pi, "account": "acct_alice"}},
+        {"release": {"pi": pi, "account": "acct_alice"}},
+    ]}
+    want = {"results": [{
+        "balances": {"acct_alice": 600}, "payments": {pi: "disputed"}, "parked_reasons": {},
+        "unhandled": {}, "releasable": {},
+        "entries": [{"account": "acct_alice", "key": f"stripe:{pi}", "amount": 1000},
+                    {"account": "acct_alice", "key": f"stripe:{re_id}", "amount": -400}],
+        "releases": [["released", 600], ["already_released", None], ["already_released", None]]}]}
+    tool = [sys.executable, str(TOOLS / "model_histories.py")]
+    # the history has no account on the session: parked missing_account, then released by the operator
+    run = subprocess.run(tool, input=json.dumps({"histories": [history]}), capture_output=True, text=True, timeout=60)
+    if run.returncode != 0 or run.stdout.count("\n") != 1:
+        return problem(where, f"exit {run.returncode}, stderr {run.stderr.strip()!r}")
+    got = json.loads(run.stdout)
+    if got != want:
+        problem(where, f"answers {got}, expected {want}")
+    bad = subprocess.run(tool, input='{"histories": [{"steps": [{"event": {"id": 1}}]}]}', capture_output=True,
+                         text=True, timeout=60)
+    if bad.returncode != 2 or not bad.stderr.strip():
+        problem(where, f"malformed input must exit 2 with a message, got exit {bad.returncode}")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,6 +463,9 @@ def main():
         check_scenario(path.name, sc, events, run_model=fixtures_ok)
     for name in sorted(set(events) - used):
         problem(f"fixtures/{name}", "not delivered by any scenario")
+    if fixtures_ok:
+        check_release(events)
+    check_model_histories()
 
     vectors = check_vectors() or []
 

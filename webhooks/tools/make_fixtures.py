@@ -169,8 +169,8 @@ def payment_intent(p, created, status="succeeded", livemode=False):
     }
 
 
-def charge(p, created, amount_refunded=0, disputed=False, livemode=False):
-    return {
+def charge(p, created, amount_refunded=0, disputed=False, livemode=False, refunds=None):
+    c = {
         "id": p["ch"],
         "object": "charge",
         "amount": p["amount"],
@@ -229,11 +229,21 @@ def charge(p, created, amount_refunded=0, disputed=False, livemode=False):
         "transfer_data": None,
         "transfer_group": None,
     }
+    if refunds is None:
+        return c
+    # API versions before 2022-11-15 embed the charge's refunds (a list object) after "refunded".
+    out = {}
+    for k, v in c.items():
+        out[k] = v
+        if k == "refunded":
+            out["refunds"] = {"object": "list", "data": refunds, "has_more": False,
+                              "total_count": len(refunds), "url": f"/v1/charges/{p['ch']}/refunds"}
+    return out
 
 
 def refund(p, r, created, status):
     done = status == "succeeded"
-    return {
+    out = {
         "id": r["id"],
         "object": "refund",
         "amount": r["amount"],
@@ -246,6 +256,11 @@ def refund(p, r, created, status):
             "reference_status": "available" if r.get("arn") else "pending",
             "reference_type": "acquirer_reference_number",
             "type": "refund"}, "type": "card"},
+    }
+    if status == "failed":  # the returned funds' balance transaction, and why
+        out["failure_balance_transaction"] = sid("txn", r["tag"] + "Fail")
+        out["failure_reason"] = r.get("failure_reason", "expired_or_canceled_card")
+    out.update({
         "metadata": {},
         "payment_intent": p["pi"],
         "reason": "requested_by_customer",
@@ -253,7 +268,8 @@ def refund(p, r, created, status):
         "source_transfer_reversal": None,
         "status": "succeeded" if done else status,
         "transfer_reversal": None,
-    }
+    })
+    return out
 
 
 def balance_txn(tag, amount, fee, created, dp, description):
@@ -278,7 +294,7 @@ def balance_txn(tag, amount, fee, created, dp, description):
     }
 
 
-def dispute(p, d, created, status, txns, evidence_text=None):
+def dispute(p, d, created, status, txns, evidence_text=None, case_type="chargeback"):
     evidence = {k: None for k in [
         "access_activity_log", "billing_address", "cancellation_policy",
         "cancellation_policy_disclosure", "cancellation_rebuttal", "customer_communication",
@@ -305,11 +321,11 @@ def dispute(p, d, created, status, txns, evidence_text=None):
         "evidence_details": {"due_by": created + 21 * 86400, "enhanced_eligibility": {},
                              "has_evidence": bool(evidence_text), "past_due": False,
                              "submission_count": 1 if evidence_text else 0},
-        "is_charge_refundable": False,
+        "is_charge_refundable": case_type == "inquiry",
         "livemode": False,
         "metadata": {},
         "payment_intent": p["pi"],
-        "payment_method_details": {"card": {"brand": "visa", "case_type": "chargeback",
+        "payment_method_details": {"card": {"brand": "visa", "case_type": case_type,
                                             "network_reason_code": d["network_reason_code"]},
                                    "type": "card"},
         "reason": d["reason"],
@@ -355,28 +371,47 @@ EARLY = story(11, "Early", 1200, "acct_bob", "Zoë Ångström", "bob@example.com
               apm={"allow_redirects": "never", "enabled": True})
 DISPWON = story(12, "DispWon", 5000, "acct_alice", "Alice Example", "alice@example.com", postal="94107")
 DISPLOST = story(13, "DispLost", 3000, "acct_bob", "Bob Ñandú", "bob@example.com", postal="10001")
+# The session was created without an account (no client_reference_id, no metadata); only the
+# PaymentIntent's metadata names Alice.
+PARKREF = story(14, "ParkRefund", 1600, None, "Alice Example", "alice@example.com", postal="94107",
+                pi_metadata={"account_id": "acct_alice"})
+REFFAIL = story(15, "RefundFail", 4000, "acct_alice", "Alice Example", "alice@example.com", postal="94107")
+REFCANCEL = story(16, "RefundCancel", 2600, "acct_bob", "Bob Ñandú", "bob@example.com", postal="10001")
+DISPAMT = story(17, "DispAmount", 6000, "acct_alice", "Alice Example", "alice@example.com", postal="94107")
+INQUIRY = story(18, "Inquiry", 3500, "acct_alice", "Alice Example", "alice@example.com", postal="94107")
+LEGACY = story(19, "Legacy", 2000, "acct_bob", "Zoë Ångström", "bob@example.com", postal="10001")
+LEGACY_API_VERSION = "2022-08-01"  # the last version whose charges embed their refunds (2022-11-15 stopped)
 
 RE_A = {"id": sid("re", "RefundA"), "tag": "RefundA", "amount": 300, "arn": "74987505173000012345678"}
 RE_B = {"id": sid("re", "RefundB"), "tag": "RefundB", "amount": 700}
 RE_C = {"id": sid("re", "RefundC"), "tag": "RefundC", "amount": 1500}
 RE_D = {"id": sid("re", "RefundD"), "tag": "RefundD", "amount": 500}
+RE_P = {"id": sid("re", "RefundPark"), "tag": "RefundPark", "amount": 1600}
+RE_E = {"id": sid("re", "RefundE"), "tag": "RefundE", "amount": 1000, "failure_reason": "expired_or_canceled_card"}
+RE_G = {"id": sid("re", "RefundG"), "tag": "RefundG", "amount": 800}
+RE_H = {"id": sid("re", "RefundH"), "tag": "RefundH", "amount": 600, "arn": "74987505173000098765432"}
+RE_K = {"id": sid("re", "RefundGhost"), "tag": "RefundGhost", "amount": 700}
 DP_1 = {"id": sid("dp", "DisputeWon", lead="1R"), "amount": 5000, "reason": "fraudulent",
         "network_reason_code": "10.4"}
 DP_2 = {"id": sid("dp", "DisputeLost", lead="1R"), "amount": 3000, "reason": "product_not_received",
         "network_reason_code": "13.1"}
+DP_3 = {"id": sid("dp", "DisputeAmount", lead="1R"), "amount": 6000, "reason": "fraudulent",
+        "network_reason_code": "10.4"}
+DP_4 = {"id": sid("dp", "DisputeInquiry", lead="1R"), "amount": 3500, "reason": "general",
+        "network_reason_code": "10.4"}
 
 FIXTURES = {}  # file name -> event dict, in creation order
 
 
 def event(name, etype, obj, created, tag, request=(None, None), previous=None, pending=1,
-          livemode=False):
+          livemode=False, api_version=API_VERSION):
     data = {"object": obj}
     if previous is not None:
         data["previous_attributes"] = previous
     FIXTURES[name] = {
         "id": sid("evt", tag, lead="3R" if not etype.startswith("checkout") else "1R"),
         "object": "event",
-        "api_version": API_VERSION,
+        "api_version": api_version,
         "created": created,
         "data": data,
         "livemode": livemode,
@@ -504,6 +539,8 @@ reinstated = balance_txn("DispWonBack", 5000, 0, tw, DP_1["id"], f"Chargeback re
 evidence = "Customer topped up their own wallet; login and 3DS records attached."
 event("dispute-won.charge.dispute.created.json", "charge.dispute.created",
       dispute(p, DP_1, td, "needs_response", [withdrawal]), td, "DispWonNew")
+event("dispute-won.charge.dispute.funds_withdrawn.json", "charge.dispute.funds_withdrawn",
+      dispute(p, DP_1, td, "needs_response", [withdrawal]), td + 1, "DispWonOut")
 event("dispute-won.charge.dispute.funds_reinstated.json", "charge.dispute.funds_reinstated",
       dispute(p, DP_1, td, "won", [withdrawal, reinstated], evidence), tw, "DispWonBack")
 event("dispute-won.charge.dispute.closed.json", "charge.dispute.closed",
@@ -525,13 +562,106 @@ event("dispute-lost.charge.dispute.closed.json", "charge.dispute.closed",
       dispute(p, DP_2, td, "lost", [withdrawal]), tl, "DispLostClosed",
       previous={"status": "needs_response"})
 
+# ghost (continued): the platform refunds 7.00 of the misrouted payment while it is parked.
+p = GHOST
+tr = p["t"] + 2 * 86400
+event("ghost.refund.created.json", "refund.created", refund(p, RE_K, tr, "succeeded"), tr,
+      "RefundGhostCreated", request=api_request("RefundGhost"))
+
+# parked-refund: Alice pays 16.00; the session names no account, the PaymentIntent does. The
+# payment is refunded in full two hours later.
+p = PARKREF
+t = p["t"]
+event("parked-refund.payment_intent.succeeded.json", "payment_intent.succeeded", payment_intent(p, t + 20),
+      t + 49, "ParkRefundPiOk", request=checkout_request("ParkRefundConfirm"))
+event("parked-refund.checkout.session.completed.json", "checkout.session.completed",
+      checkout_session(p, "complete", "paid", t), t + 50, "ParkRefundCsDone")
+tr = t + 2 * 3600
+event("parked-refund.refund.created.json", "refund.created", refund(p, RE_P, tr, "succeeded"), tr,
+      "RefundParkCreated", request=api_request("RefundPark"))
+event("parked-refund.charge.refunded.json", "charge.refunded", charge(p, t + 48, amount_refunded=1600), tr,
+      "ParkRefundCh1600", request=api_request("RefundPark"),
+      previous={"amount_refunded": 0, "refunded": False})
+
+# refund-failed: Alice pays 40.00; a 10.00 refund succeeds, then fails (the card was closed):
+# Stripe returns the funds to the platform balance.
+p = REFFAIL
+t = p["t"]
+event("refund-failed.checkout.session.completed.json", "checkout.session.completed",
+      checkout_session(p, "complete", "paid", t), t + 57, "RefundFailCsDone")
+tr = t + 86400
+event("refund-failed.refund.created.json", "refund.created", refund(p, RE_E, tr, "succeeded"), tr,
+      "RefundECreated", request=api_request("RefundE"))
+event("refund-failed.refund.failed.json", "refund.failed", refund(p, RE_E, tr, "failed"), tr + 3 * 86400,
+      "RefundEFailed", previous={"status": "succeeded"})
+
+# refund-canceled: Bob pays 26.00; an 8.00 refund is created pending and canceled before it
+# completes (announced by charge.refund.updated, whose object is the refund).
+p = REFCANCEL
+t = p["t"]
+event("refund-canceled.checkout.session.completed.json", "checkout.session.completed",
+      checkout_session(p, "complete", "paid", t), t + 63, "RefundCancelCsDone")
+tr = t + 86400
+event("refund-canceled.refund.created.json", "refund.created", refund(p, RE_G, tr, "pending"), tr,
+      "RefundGCreated", request=api_request("RefundG"))
+event("refund-canceled.charge.refund.updated.json", "charge.refund.updated", refund(p, RE_G, tr, "canceled"),
+      tr + 1800, "RefundGCanceled", request=api_request("RefundGCancel"), previous={"status": "pending"})
+
+# dispute-amount: Alice pays 60.00; a 60.00 chargeback is withdrawn, then won, but the closed
+# event reports the dispute amount as 45.00.
+p = DISPAMT
+t = p["t"]
+event("dispute-amount.checkout.session.completed.json", "checkout.session.completed",
+      checkout_session(p, "complete", "paid", t), t + 58, "DispAmountCsDone")
+td, tw = t + 10 * 86400, t + 45 * 86400
+withdrawal = balance_txn("DispAmountOut", -6000, 1500, td, DP_3["id"], f"Chargeback withdrawal for {p['ch']}")
+reinstated = balance_txn("DispAmountBack", 6000, 0, tw, DP_3["id"], f"Chargeback reversal for {p['ch']}")
+evidence = "Customer topped up their own wallet; 3DS authentication record attached."
+event("dispute-amount.charge.dispute.created.json", "charge.dispute.created",
+      dispute(p, DP_3, td, "needs_response", [withdrawal]), td, "DispAmountNew")
+event("dispute-amount.charge.dispute.funds_withdrawn.json", "charge.dispute.funds_withdrawn",
+      dispute(p, DP_3, td, "needs_response", [withdrawal]), td + 1, "DispAmountOut")
+event("dispute-amount.charge.dispute.closed.json", "charge.dispute.closed",
+      dispute(p, {**DP_3, "amount": 4500}, td, "won", [withdrawal, reinstated], evidence), tw,
+      "DispAmountClosed", previous={"status": "under_review"})
+
+# inquiry: Alice pays 35.00; the issuer opens an inquiry (no funds withdrawn), which closes
+# without becoming a chargeback.
+p = INQUIRY
+t = p["t"]
+event("inquiry.checkout.session.completed.json", "checkout.session.completed",
+      checkout_session(p, "complete", "paid", t), t + 51, "InquiryCsDone")
+td, tc = t + 6 * 86400, t + 20 * 86400
+event("inquiry.charge.dispute.created.json", "charge.dispute.created",
+      dispute(p, DP_4, td, "warning_needs_response", [], case_type="inquiry"), td, "InquiryNew")
+event("inquiry.charge.dispute.closed.json", "charge.dispute.closed",
+      dispute(p, DP_4, td, "warning_closed", [], case_type="inquiry"), tc, "InquiryClosed",
+      previous={"status": "warning_needs_response"})
+
+# legacy: an endpoint pinned to API version 2022-08-01. Bob pays 20.00 and gets 6.00 back; the
+# charge in charge.refunded embeds its refunds, and refund.updated later adds the ARN.
+p = LEGACY
+t = p["t"]
+v = LEGACY_API_VERSION
+event("legacy.checkout.session.completed.json", "checkout.session.completed",
+      checkout_session(p, "complete", "paid", t), t + 54, "LegacyCsDone", api_version=v)
+tr = t + 3 * 86400
+event("legacy.charge.refunded.json", "charge.refunded",
+      charge(p, t + 53, amount_refunded=600, refunds=[refund(p, {**RE_H, "arn": None}, tr, "succeeded")]),
+      tr, "LegacyCh600", request=api_request("RefundH"), previous={"amount_refunded": 0}, api_version=v)
+event("legacy.refund.updated.json", "refund.updated", refund(p, RE_H, tr, "succeeded"), tr + 2 * 86400,
+      "RefundHUpdated", previous={"destination_details": {"card": {"reference": None,
+                                                                    "reference_status": "pending"}}},
+      api_version=v)
+
 
 # ---------------------------------------------------------------------------------------------
 # Scenarios: expectations typed by hand (see README "Balance math"); check_fixtures.py
 # recomputes them with gateway_model.py.
 
 PI = {s["tag"]: s["pi"] for s in [HAPPY, ASYNC, ASYNCFAIL, EXPIRED, EUR, GHOST, NOACCT, LIVE,
-                                  REFUNDS, EARLY, DISPWON, DISPLOST]}
+                                  REFUNDS, EARLY, DISPWON, DISPLOST, PARKREF, REFFAIL, REFCANCEL,
+                                  DISPAMT, INQUIRY, LEGACY]}
 ALL = ["acct_alice", "acct_bob"]
 
 
@@ -541,10 +671,6 @@ def credit(acct, tag, cents):
 
 def entry(acct, key, cents):
     return {"account": acct, "key": key, "amount": cents}
-
-
-def refunds_to(tag, cents):
-    return f"stripe:{PI[tag]}:refunds_to:{cents}"
 
 
 HAPPY_CS = "happy.checkout.session.completed.json"
@@ -635,9 +761,10 @@ SCENARIOS = {
                    "entries": [credit("acct_alice", "Happy", 2000)]},
     },
     "10-refund-before-payment": {
-        "description": "refund.created and charge.refunded (500) for Bob's 12.00 PaymentIntent arrive before "
-                       "payment_intent.succeeded: they are kept, then applied in arrival order once the payment "
-                       "is credited. 1200 - 500 = 700.",
+        "description": "refund.created (500, succeeded) and charge.refunded for Bob's 12.00 PaymentIntent arrive "
+                       "before payment_intent.succeeded: they are recorded, and when the payment is credited its "
+                       "whole net is applied at once (the credit, then the refund's debit under its re_ id). "
+                       "charge.refunded moves nothing. 1200 - 500 = 700.",
         "accounts": ALL,
         "deliveries": ["early.refund.created.json", "early.charge.refunded.json",
                        "early.payment_intent.succeeded.json"],
@@ -648,8 +775,9 @@ SCENARIOS = {
     },
     "11-two-partial-refunds": {
         "description": "25.00 payment; charge.refunded with amount_refunded 300 then 1000 (cumulative), each "
-                       "followed by its refund.* events. The charge events move the watermark first, so the "
-                       "refund objects add nothing. 2500 - 300 - 700 = 1500.",
+                       "followed by its refund.* events. charge.refunded never moves money (amount_refunded is "
+                       "display only); each refund debits under stripe:<re> when its object says succeeded: A on "
+                       "refund.created, B (created pending) on refund.updated. 2500 - 300 - 700 = 1500.",
         "accounts": ALL,
         "deliveries": [R + "checkout.session.completed.json", R + "charge.refunded.1.json",
                        R + "refund.created.a.json", R + "refund.updated.a.json", R + "refund.created.b.json",
@@ -657,13 +785,13 @@ SCENARIOS = {
         "expect": {"balances": {"acct_alice": 1500, "acct_bob": 0},
                    "payments": {PI["Refunds"]: "partially_refunded"},
                    "entries": [credit("acct_alice", "Refunds", 2500),
-                               entry("acct_alice", refunds_to("Refunds", 300), -300),
-                               entry("acct_alice", refunds_to("Refunds", 1000), -700)]},
+                               entry("acct_alice", f"stripe:{RE_A['id']}", -300),
+                               entry("acct_alice", f"stripe:{RE_B['id']}", -700)]},
     },
     "12-partial-then-full-refund": {
         "description": "25.00 payment refunded 3.00, 7.00 (pending, then succeeded), then the remaining 15.00; "
-                       "the refund objects arrive before their charge.refunded, so each debit is keyed by its "
-                       "re_ id. 2500 - 300 - 700 - 1500 = 0.",
+                       "each refund debits under its re_ id when it succeeds, and the charge.refunded events "
+                       "between them move nothing. 2500 - 300 - 700 - 1500 = 0.",
         "accounts": ALL,
         "deliveries": [R + "checkout.session.completed.json", R + "refund.created.a.json",
                        R + "charge.refunded.1.json", R + "refund.created.b.json", R + "refund.updated.b.json",
@@ -678,7 +806,8 @@ SCENARIOS = {
     },
     "13-refund-events-reversed": {
         "description": "The cumulative charge.refunded 1000 arrives before the older 300 one, and the refund "
-                       "objects after both: the watermark only rises, one debit of 1000. 2500 - 1000 = 1500.",
+                       "objects after both: the charge events move nothing; refund A debits 300 on its created "
+                       "(succeeded), refund B 700 on its update to succeeded. 2500 - 1000 = 1500.",
         "accounts": ALL,
         "deliveries": [R + "checkout.session.completed.json", R + "charge.refunded.2.json",
                        R + "charge.refunded.1.json", R + "refund.created.b.json", R + "refund.created.a.json",
@@ -686,7 +815,8 @@ SCENARIOS = {
         "expect": {"balances": {"acct_alice": 1500, "acct_bob": 0},
                    "payments": {PI["Refunds"]: "partially_refunded"},
                    "entries": [credit("acct_alice", "Refunds", 2500),
-                               entry("acct_alice", refunds_to("Refunds", 1000), -1000)]},
+                               entry("acct_alice", f"stripe:{RE_A['id']}", -300),
+                               entry("acct_alice", f"stripe:{RE_B['id']}", -700)]},
     },
     "14-pending-refund-not-debited": {
         "description": "refund.created with status pending moves nothing; refund.updated to succeeded debits "
@@ -700,10 +830,12 @@ SCENARIOS = {
                                entry("acct_alice", f"stripe:{RE_B['id']}", -700)]},
     },
     "15-dispute-won": {
-        "description": "Alice's 50.00 payment is disputed (debit 5000 on charge.dispute.created), then won: "
-                       "funds_reinstated credits it back, closed(won) adds nothing. 5000 - 5000 + 5000 = 5000.",
+        "description": "Alice's 50.00 payment is disputed and won, in Stripe's order: charge.dispute.created "
+                       "records the dispute, funds_withdrawn debits 5000, funds_reinstated credits it back under "
+                       ":reversal, closed(won) adds nothing. 5000 - 5000 + 5000 = 5000.",
         "accounts": ALL,
         "deliveries": ["dispute-won.checkout.session.completed.json", "dispute-won.charge.dispute.created.json",
+                       "dispute-won.charge.dispute.funds_withdrawn.json",
                        "dispute-won.charge.dispute.funds_reinstated.json",
                        "dispute-won.charge.dispute.closed.json"],
         "expect": {"balances": {"acct_alice": 5000, "acct_bob": 0},
@@ -713,17 +845,19 @@ SCENARIOS = {
                                entry("acct_alice", f"stripe:{DP_1['id']}:reversal", 5000)]},
     },
     "16-dispute-open": {
-        "description": "Only charge.dispute.created has arrived: 5000 debited, payment disputed.",
+        "description": "Only charge.dispute.created has arrived: the payment shows disputed, but nothing is "
+                       "debited. Stripe takes the funds with charge.dispute.funds_withdrawn (a chargeback), and "
+                       "inquiries never take any, so created alone records the dispute and moves no money. 5000.",
         "accounts": ALL,
         "deliveries": ["dispute-won.checkout.session.completed.json", "dispute-won.charge.dispute.created.json"],
-        "expect": {"balances": {"acct_alice": 0, "acct_bob": 0},
+        "expect": {"balances": {"acct_alice": 5000, "acct_bob": 0},
                    "payments": {PI["DispWon"]: "disputed"},
-                   "entries": [credit("acct_alice", "DispWon", 5000),
-                               entry("acct_alice", f"stripe:{DP_1['id']}", -5000)]},
+                   "entries": [credit("acct_alice", "DispWon", 5000)]},
     },
     "17-dispute-lost": {
-        "description": "Bob's 30.00 payment: charge.dispute.created debits 3000, funds_withdrawn for the same "
-                       "dispute adds nothing, closed(lost) is final. 3000 - 3000 = 0.",
+        "description": "Bob's 30.00 payment: charge.dispute.created records the dispute, funds_withdrawn debits "
+                       "3000, closed(lost) adds nothing (a lost dispute keeps holding what was withdrawn). "
+                       "3000 - 3000 = 0.",
         "accounts": ALL,
         "deliveries": ["dispute-lost.checkout.session.completed.json", "dispute-lost.charge.dispute.created.json",
                        "dispute-lost.charge.dispute.funds_withdrawn.json",
@@ -754,7 +888,8 @@ SCENARIOS = {
     },
     "20-missing-account-parked": {
         "description": "Neither the PaymentIntent metadata nor the session (client_reference_id, metadata) names "
-                       "an account: parked (missing_account) on the first event, still parked after the second.",
+                       "an account: parked (missing_account) on the session; missing_account is re-evaluated on "
+                       "every later event, and payment_intent.succeeded names none either, so it stays parked.",
         "accounts": ALL,
         "deliveries": ["noaccount.checkout.session.completed.json", "noaccount.payment_intent.succeeded.json"],
         "expect": {"balances": {"acct_alice": 0, "acct_bob": 0},
@@ -784,8 +919,9 @@ SCENARIOS = {
                    "entries": []},
     },
     "23-redelivered-refunds-and-disputes": {
-        "description": "Refund and dispute events re-delivered: each debits once. Alice 2500 - 300 = 2200; "
-                       "Bob 3000 - 3000 = 0.",
+        "description": "Refund and dispute events re-delivered (same evt_ ids): repeats are no-ops. "
+                       "charge.refunded moves nothing; refund A debits 300 under its re_ id; the dispute debits "
+                       "once, on funds_withdrawn. Alice 2500 - 300 = 2200; Bob 3000 - 3000 = 0.",
         "accounts": ALL,
         "deliveries": [R + "checkout.session.completed.json", R + "charge.refunded.1.json",
                        R + "charge.refunded.1.json", R + "refund.created.a.json", R + "charge.refunded.1.json",
@@ -797,44 +933,206 @@ SCENARIOS = {
         "expect": {"balances": {"acct_alice": 2200, "acct_bob": 0},
                    "payments": {PI["Refunds"]: "partially_refunded", PI["DispLost"]: "dispute_lost"},
                    "entries": [credit("acct_alice", "Refunds", 2500),
-                               entry("acct_alice", refunds_to("Refunds", 300), -300),
+                               entry("acct_alice", f"stripe:{RE_A['id']}", -300),
                                credit("acct_bob", "DispLost", 3000),
                                entry("acct_bob", f"stripe:{DP_2['id']}", -3000)]},
     },
 }
 
-# The last scenario delivers every fixture once, in file-name order, through one gateway.
+PR = "parked-refund."
+RF = "refund-failed."
+
+
+def re_key(r, suffix=""):
+    return f"stripe:{r['id']}{suffix}"
+
+
+SCENARIOS.update({
+    "25-refund-while-parked": {
+        "description": "Follow-ups recorded while parked count once the payment is credited. The session names "
+                       "no account (parked missing_account); a refund of the whole 16.00 succeeds and "
+                       "charge.refunded follows, both recorded; payment_intent.succeeded then names acct_alice, "
+                       "missing_account is re-evaluated and the payment is credited with its whole net at once: "
+                       "+1600 under stripe:<pi>, -1600 under stripe:<re>. 1600 - 1600 = 0.",
+        "accounts": ALL,
+        "deliveries": [PR + "checkout.session.completed.json", PR + "refund.created.json",
+                       PR + "charge.refunded.json", PR + "payment_intent.succeeded.json"],
+        "expect": {"balances": {"acct_alice": 0, "acct_bob": 0},
+                   "payments": {PI["ParkRefund"]: "refunded"},
+                   "entries": [credit("acct_alice", "ParkRefund", 1600), entry("acct_alice", re_key(RE_P), -1600)]},
+    },
+    "26-refund-after-credit-same-net": {
+        "description": "Scenario 25's events with payment_intent.succeeded first: credited at once, then the "
+                       "refund debits when it arrives. Same entries and net as 25: the result depends on the "
+                       "facts, not on their order. 1600 - 1600 = 0.",
+        "accounts": ALL,
+        "deliveries": [PR + "payment_intent.succeeded.json", PR + "checkout.session.completed.json",
+                       PR + "refund.created.json", PR + "charge.refunded.json"],
+        "expect": {"balances": {"acct_alice": 0, "acct_bob": 0},
+                   "payments": {PI["ParkRefund"]: "refunded"},
+                   "entries": [credit("acct_alice", "ParkRefund", 1600), entry("acct_alice", re_key(RE_P), -1600)]},
+    },
+    "27-refund-succeeded-then-failed": {
+        "description": "A 10.00 refund of a 40.00 payment is created succeeded (debit 1000 under stripe:<re>), "
+                       "then refund.failed: failed ranks above succeeded, so the debit is returned once under "
+                       "stripe:<re>:failed. Net 4000, status succeeded (no succeeded refund left).",
+        "accounts": ALL,
+        "deliveries": [RF + "checkout.session.completed.json", RF + "refund.created.json", RF + "refund.failed.json"],
+        "expect": {"balances": {"acct_alice": 4000, "acct_bob": 0},
+                   "payments": {PI["RefundFail"]: "succeeded"},
+                   "unhandled": {},
+                   "entries": [credit("acct_alice", "RefundFail", 4000), entry("acct_alice", re_key(RE_E), -1000),
+                               entry("acct_alice", re_key(RE_E, ":failed"), 1000)]},
+    },
+    "28-refund-failed-before-created": {
+        "description": "Scenario 27's refund events in reverse order: refund.failed first keeps the refund "
+                       "failed, and the late refund.created (succeeded, lower rank) does not replace it: a refund "
+                       "seen failed before any succeeded never debits. No refund entries; 4000.",
+        "accounts": ALL,
+        "deliveries": [RF + "checkout.session.completed.json", RF + "refund.failed.json", RF + "refund.created.json"],
+        "expect": {"balances": {"acct_alice": 4000, "acct_bob": 0},
+                   "payments": {PI["RefundFail"]: "succeeded"},
+                   "unhandled": {},
+                   "entries": [credit("acct_alice", "RefundFail", 4000)]},
+    },
+    "29-pending-refund-canceled": {
+        "description": "An 8.00 refund created pending, then canceled, announced by charge.refund.updated (a "
+                       "handled type whose object is the refund): pending and canceled never debit. 2600.",
+        "accounts": ALL,
+        "deliveries": ["refund-canceled.checkout.session.completed.json", "refund-canceled.refund.created.json",
+                       "refund-canceled.charge.refund.updated.json"],
+        "expect": {"balances": {"acct_alice": 0, "acct_bob": 2600},
+                   "payments": {PI["RefundCancel"]: "succeeded"},
+                   "unhandled": {},
+                   "entries": [credit("acct_bob", "RefundCancel", 2600)]},
+    },
+    "30-dispute-won-amount-differs": {
+        "description": "A 60.00 chargeback: funds_withdrawn debits 6000 (the withdrawn event's amount); "
+                       "closed(won) reports the dispute at 45.00, but the reversal returns what was debited, "
+                       "6000, never the closed event's amount. 6000 - 6000 + 6000 = 6000.",
+        "accounts": ALL,
+        "deliveries": ["dispute-amount.checkout.session.completed.json", "dispute-amount.charge.dispute.created.json",
+                       "dispute-amount.charge.dispute.funds_withdrawn.json",
+                       "dispute-amount.charge.dispute.closed.json"],
+        "expect": {"balances": {"acct_alice": 6000, "acct_bob": 0},
+                   "payments": {PI["DispAmount"]: "dispute_won"},
+                   "entries": [credit("acct_alice", "DispAmount", 6000),
+                               entry("acct_alice", f"stripe:{DP_3['id']}", -6000),
+                               entry("acct_alice", f"stripe:{DP_3['id']}:reversal", 6000)]},
+    },
+    "31-dispute-lost-without-withdrawal": {
+        "description": "Bob's dispute closes lost but its funds_withdrawn event is never delivered: a lost "
+                       "dispute holds money by itself, so closed(lost) debits the dispute's 3000. "
+                       "3000 - 3000 = 0.",
+        "accounts": ALL,
+        "deliveries": ["dispute-lost.checkout.session.completed.json", "dispute-lost.charge.dispute.created.json",
+                       "dispute-lost.charge.dispute.closed.json"],
+        "expect": {"balances": {"acct_alice": 0, "acct_bob": 0},
+                   "payments": {PI["DispLost"]: "dispute_lost"},
+                   "entries": [credit("acct_bob", "DispLost", 3000),
+                               entry("acct_bob", f"stripe:{DP_2['id']}", -3000)]},
+    },
+    "32-inquiry-moves-no-money": {
+        "description": "An inquiry (case_type inquiry): charge.dispute.created with warning_needs_response, then "
+                       "closed with warning_closed. Inquiries are never withdrawn or lost, so no money moves; "
+                       "warning_closed counts as won, so the payment shows dispute_won. 3500.",
+        "accounts": ALL,
+        "deliveries": ["inquiry.checkout.session.completed.json", "inquiry.charge.dispute.created.json",
+                       "inquiry.charge.dispute.closed.json"],
+        "expect": {"balances": {"acct_alice": 3500, "acct_bob": 0},
+                   "payments": {PI["Inquiry"]: "dispute_won"},
+                   "entries": [credit("acct_alice", "Inquiry", 3500)]},
+    },
+    "33-legacy-embedded-refunds": {
+        "description": "An endpoint on API version 2022-08-01: charge.refunded's charge embeds its refunds "
+                       "(refunds.data[]); the embedded succeeded refund debits 600 under stripe:<re>, and the "
+                       "later refund.updated of the same refund adds nothing (36: the embedded refund alone). "
+                       "2000 - 600 = 1400.",
+        "accounts": ALL,
+        "deliveries": ["legacy.checkout.session.completed.json", "legacy.charge.refunded.json",
+                       "legacy.refund.updated.json"],
+        "expect": {"balances": {"acct_alice": 0, "acct_bob": 1400},
+                   "payments": {PI["Legacy"]: "partially_refunded"},
+                   "entries": [credit("acct_bob", "Legacy", 2000), entry("acct_bob", re_key(RE_H), -600)]},
+    },
+    "36-legacy-charge-refunded-alone": {
+        "description": "Scenario 33 without the refund.updated: the refund embedded in the 2022-08-01 "
+                       "charge.refunded is a refund object like any other and debits its 600 by itself "
+                       "(charge.refunded's amount_refunded still moves nothing). 2000 - 600 = 1400.",
+        "accounts": ALL,
+        "deliveries": ["legacy.checkout.session.completed.json", "legacy.charge.refunded.json"],
+        "expect": {"balances": {"acct_alice": 0, "acct_bob": 1400},
+                   "payments": {PI["Legacy"]: "partially_refunded"},
+                   "entries": [credit("acct_bob", "Legacy", 2000), entry("acct_bob", re_key(RE_H), -600)]},
+    },
+    "34-missing-account-resolved": {
+        "description": "missing_account is not final: the session names no account (parked), then "
+                       "payment_intent.succeeded names acct_alice, which exists, and the payment is credited. "
+                       "1600.",
+        "accounts": ALL,
+        "deliveries": [PR + "checkout.session.completed.json", PR + "payment_intent.succeeded.json"],
+        "expect": {"balances": {"acct_alice": 1600, "acct_bob": 0},
+                   "payments": {PI["ParkRefund"]: "succeeded"},
+                   "entries": [credit("acct_alice", "ParkRefund", 1600)]},
+    },
+    "35-unknown-account-refund-parked": {
+        "description": "A payment parked unknown_account (acct_ghost) is refunded 7.00: the refund is recorded "
+                       "and moves no money, the payment stays parked (operator parks never credit by "
+                       "themselves). A release would credit its net, 2200 - 700 = 1500 "
+                       "(check_fixtures.py releases it to acct_alice through the model).",
+        "accounts": ALL,
+        "deliveries": ["ghost.checkout.session.completed.json", "ghost.refund.created.json"],
+        "expect": {"balances": {"acct_alice": 0, "acct_bob": 0},
+                   "payments": {PI["Ghost"]: "parked"},
+                   "parked_reasons": {PI["Ghost"]: "unknown_account"},
+                   "entries": []},
+    },
+})
+
+# Delivers every fixture once, in file-name order, through one gateway.
 _everything = sorted(FIXTURES)
 SCENARIOS["24-every-fixture-once"] = {
-    "description": "Every fixture delivered once, in file-name order (which is not Stripe's order: the early "
-                   "refund arrives before its payment, each dispute's closed before its created and before its "
-                   "payment; dispute-won's closed(won) arrives before anything was debited, so nothing is "
-                   "debited or reversed). "
-                   "Alice: 2000 (happy) + 0 (refunds: 2500 - 2500) + 5000 (dispute won) = 7000. "
-                   "Bob: 1500 (async) + 700 (early: 1200 - 500) + 0 (dispute lost: 3000 - 3000) = 2200.",
+    "description": "Every fixture delivered once, in file-name order (which is not Stripe's order: follow-ups "
+                   "arrive before their payments, each dispute's closed before its created). Follow-ups are "
+                   "recorded and applied when their payment is credited; charge.refunded never moves money. "
+                   "Alice: 6000 (dispute-amount, won) + 5000 (dispute-won) + 2000 (happy) + 3500 (inquiry) "
+                   "+ 0 (parked-refund: 1600 - 1600) + 4000 (refund-failed: 4000 - 1000 + 1000) "
+                   "+ 0 (refunds: 2500 - 2500) = 20500. "
+                   "Bob: 1500 (async) + 0 (dispute-lost: 3000 - 3000) + 700 (early: 1200 - 500) "
+                   "+ 1400 (legacy: 2000 - 600) + 2600 (refund-canceled) = 6200. "
+                   "Parked: eur, ghost (its refund recorded), live, noaccount.",
     "accounts": ALL,
     "deliveries": _everything,
     "expect": {
-        "balances": {"acct_alice": 7000, "acct_bob": 2200},
+        "balances": {"acct_alice": 20500, "acct_bob": 6200},
         "payments": {PI["Happy"]: "succeeded", PI["Async"]: "succeeded", PI["AsyncFail"]: "failed",
                      PI["Expired"]: "expired", PI["Eur"]: "parked", PI["Ghost"]: "parked",
                      PI["NoAcct"]: "parked", PI["Live"]: "parked", PI["Refunds"]: "refunded",
                      PI["Early"]: "partially_refunded", PI["DispWon"]: "dispute_won",
-                     PI["DispLost"]: "dispute_lost"},
+                     PI["DispLost"]: "dispute_lost", PI["ParkRefund"]: "refunded",
+                     PI["RefundFail"]: "succeeded", PI["RefundCancel"]: "succeeded",
+                     PI["DispAmount"]: "dispute_won", PI["Inquiry"]: "dispute_won",
+                     PI["Legacy"]: "partially_refunded"},
         "parked_reasons": {PI["Eur"]: "unsupported_currency", PI["Ghost"]: "unknown_account",
                            PI["NoAcct"]: "missing_account", PI["Live"]: "livemode_mismatch"},
         "unhandled": {"payment_intent.created": 1, "charge.succeeded": 1},
-        # File-name order puts every charge.refunded before the refund objects, so the refund
-        # debits here are watermark increases (refunds_to keys), not re_ keys.
+        # In production order: a payment's credit, then whatever it already owes, then later follow-ups.
         "entries": [credit("acct_bob", "Async", 1500),
+                    credit("acct_alice", "DispAmount", 6000),
                     credit("acct_bob", "DispLost", 3000), entry("acct_bob", f"stripe:{DP_2['id']}", -3000),
                     credit("acct_alice", "DispWon", 5000),
-                    credit("acct_bob", "Early", 1200), entry("acct_bob", refunds_to("Early", 500), -500),
+                    credit("acct_bob", "Early", 1200), entry("acct_bob", re_key(RE_D), -500),
                     credit("acct_alice", "Happy", 2000),
+                    credit("acct_alice", "Inquiry", 3500),
+                    credit("acct_bob", "Legacy", 2000), entry("acct_bob", re_key(RE_H), -600),
+                    credit("acct_alice", "ParkRefund", 1600), entry("acct_alice", re_key(RE_P), -1600),
+                    credit("acct_bob", "RefundCancel", 2600),
+                    credit("acct_alice", "RefundFail", 4000), entry("acct_alice", re_key(RE_E), -1000),
+                    entry("acct_alice", re_key(RE_E, ":failed"), 1000),
                     credit("acct_alice", "Refunds", 2500),
-                    entry("acct_alice", refunds_to("Refunds", 300), -300),
-                    entry("acct_alice", refunds_to("Refunds", 1000), -700),
-                    entry("acct_alice", refunds_to("Refunds", 2500), -1500)],
+                    entry("acct_alice", re_key(RE_A), -300),
+                    entry("acct_alice", re_key(RE_C), -1500),
+                    entry("acct_alice", re_key(RE_B), -700)],
     },
 }
 

@@ -26,7 +26,9 @@ public final class Gateway: Sendable {
     public var wallet: WalletStore { WalletStore(database: database) }
     public var outbox: OutboxStore { OutboxStore(database: database) }
     public var depositAddresses: DepositAddressStore { DepositAddressStore(database: database) }
-    public var stripeIngest: StripeIngest { StripeIngest(database: database, livemode: config.stripe.livemode, clock: clock) }
+    public var stripeIngest: StripeIngest {
+        StripeIngest(database: database, livemode: config.stripe.livemode, clock: clock, refundFetching: config.stripe.apiKey != nil)
+    }
 
     var depositAddressRoutes: DepositAddressRoutes {
         DepositAddressRoutes(
@@ -99,9 +101,11 @@ public final class Gateway: Sendable {
         public static let rates = Parts(rawValue: 8)
         /// The chain watcher; runs only with `ETH_XPUB` and `ETH_RPC_URL` set.
         public static let watcher = Parts(rawValue: 16)
-        public static let serve: Parts = [.publicHTTP, .internalHTTP, .outboxWorker]
+        /// Lists refunds of charges whose `charge.refunded` named none; only with `STRIPE_API_KEY`.
+        public static let stripeRefunds = Parts(rawValue: 32)
+        public static let serve: Parts = [.publicHTTP, .internalHTTP, .outboxWorker, .stripeRefunds]
         public static let watch: Parts = [.rates, .watcher]
-        public static let all: Parts = [.publicHTTP, .internalHTTP, .outboxWorker, .rates, .watcher]
+        public static let all: Parts = [.publicHTTP, .internalHTTP, .outboxWorker, .stripeRefunds, .rates, .watcher]
     }
 
     /// Where the outbox delivers: the configured wallet, or our own internal listener.
@@ -177,6 +181,18 @@ public final class Gateway: Sendable {
         )
     }
 
+    /// Polls for charges whose refunds are to be listed; 2 s keeps a refund's debit close
+    /// behind its `charge.refunded` without busy polling.
+    static let refundFetchPollMillis: Int64 = 2_000
+
+    public func makeRefundFetcher() -> StripeRefundFetcher? {
+        guard let key = config.stripe.apiKey else { return nil }
+        return StripeRefundFetcher(
+            api: StripeAPIClient(baseURL: config.stripe.apiBase, key: key), database: database, ingest: stripeIngest, clock: clock,
+            pollIntervalMillis: Self.refundFetchPollMillis, logger: logger.with(component: "stripe-refunds")
+        )
+    }
+
     /// The services of one process, in start order (they stop in reverse).
     /// - Parameter extraInternalRoutes: lets tests add a route (e.g. a deliberately slow one).
     public func services(
@@ -209,6 +225,9 @@ public final class Gateway: Sendable {
         }
         if parts.contains(.outboxWorker) {
             services.append(makeOutboxWorker())
+        }
+        if parts.contains(.stripeRefunds), let fetcher = makeRefundFetcher() {
+            services.append(fetcher)
         }
         if parts.contains(.rates), depositKey != nil {
             services.append(makeRateService())

@@ -43,7 +43,21 @@ public enum PaymentViews {
         if let currency = row.currency { fields["currency"] = .string(currency) }
         if let reason = row.parkedReason { fields["parked_reason"] = .string(reason) }
         if let state = try? JSONValue.parse(Array(row.stateJSON.utf8)) { fields["state"] = state }
+        if row.status == "parked" {
+            switch releasable(row) {
+            case .success(let net)?: fields["would_release_cents"] = .int(net)
+            case .failure(let refusal)?: fields["release_refused"] = .string(refusal.description)
+            case nil: break
+            }
+        }
         return .object(fields)
+    }
+
+    /// What `payments release` would credit for a parked payment (net), or why it cannot;
+    /// nil when the state is not readable here (a version-1 state, converted on its next event).
+    public static func releasable(_ row: StripeStore.PaymentRow) -> Result<Int64, CardPayment.ReleaseRefusal>? {
+        guard let payment = try? JSONDecoder().decode(CardPayment.self, from: Data(row.stateJSON.utf8)) else { return nil }
+        return payment.releasable
     }
 
     public static func eventSummaryJSON(_ row: StripeStore.EventRow) -> JSONValue {
@@ -60,13 +74,27 @@ public enum PaymentViews {
     }
 
     public static func paymentsTable(_ rows: [StripeStore.PaymentRow]) -> TextTable {
-        var table = TextTable("PAYMENT", "STATUS", "ACCOUNT", "AMOUNT", "CURRENCY", "UPDATED", "REASON")
+        var table = TextTable("PAYMENT", "STATUS", "ACCOUNT", "AMOUNT", "CURRENCY", "UPDATED", "REASON", "RELEASE")
         for row in rows {
+            let release: String = switch row.status == "parked" ? releasable(row) : nil {
+            case .success(let net)?: "+\(Cents(net)) net"
+            case .failure(let refusal)?: Self.shortRefusal(refusal)
+            case nil: ""
+            }
             table.add(
                 row.paymentIntent, row.status, row.account ?? "-", row.amountCents.map { "\(Cents($0))" } ?? "-",
-                row.currency ?? "-", Timestamp.rfc3339(millis: row.updatedAtMillis), row.parkedReason ?? ""
+                row.currency ?? "-", Timestamp.rfc3339(millis: row.updatedAtMillis), row.parkedReason ?? "", release
             )
         }
         return table
+    }
+
+    static func shortRefusal(_ refusal: CardPayment.ReleaseRefusal) -> String {
+        switch refusal {
+        case .livemodeMismatch: "refused: other mode"
+        case .notPaid: "refused: not paid"
+        case .currency(let currency): "refused: \(currency.uppercased())"
+        case .notParked, .unknownAccount: ""
+        }
     }
 }

@@ -84,13 +84,8 @@ public struct StripeReconciler: Sendable {
         report: inout ReconcileReport, succeeded: inout Set<String>
     ) async throws {
         let (stored, existing) = try await database.transaction { db -> (CardPayment, Set<String>) in
-            let stored = try await StripeStore.paymentState(pi, db).map(StripeIngest.decodeState) ?? CardPayment(paymentIntent: pi)
-            var existing: Set<String> = []
-            for candidate in Self.candidateAccounts(events.map(\.event)) {
-                guard let id = try? AccountID(candidate) else { continue }
-                if try await WalletStore.account(id, db) != nil { existing.insert(candidate) }
-            }
-            return (stored, existing)
+            let stored = try await PaymentStates.read(pi, livemode: livemode, db) ?? CardPayment(paymentIntent: pi)
+            return (stored, try await StripeIngest.existingAccounts(Self.candidateAccounts(events.map(\.event)).sorted(), db))
         }
         var simulated = stored
         var effects: [(CardPaymentEffect, String)] = []
@@ -128,9 +123,7 @@ public struct StripeReconciler: Sendable {
             report.discrepancies.append(Discrepancy(
                 kind: "parked_payment", subject: pi, account: simulated.account,
                 detail: "Stripe reports this payment; ours is parked: \(simulated.parkedReason ?? "no reason")",
-                action: simulated.parkedReason == "missing_account"
-                    ? "a later event naming the account resolves it; or credit it with `gateway adjust` once the account is known"
-                    : "parked for good by the payment rules: if the money should reach a wallet, credit it with `gateway adjust`"
+                action: Self.parkedAction(simulated)
             ))
         }
         guard let truth = Self.succeededAmount(events.map(\.event)) else { return }
@@ -226,12 +219,23 @@ public struct StripeReconciler: Sendable {
 
     // MARK: - Pure helpers
 
+    static func parkedAction(_ payment: CardPayment) -> String {
+        switch payment.releasable {
+        case .success(let net):
+            let waits = payment.park?.waitsForOperator == false ? "a later event naming an existing account credits it; or " : ""
+            return "\(waits)`gateway payments release \(payment.paymentIntent) --account ID --operator NAME --reason TEXT` credits \(net) cents net"
+        case .failure(let refusal):
+            return "cannot be released: \(refusal)"
+        }
+    }
+
     static func missingKind(_ kind: EntryKind) -> String {
         switch kind {
         case .cardTopup: "missing_credit"
         case .refund: "unapplied_refund"
         case .dispute: "unapplied_dispute"
         case .disputeReversal: "unapplied_dispute_reversal"
+        case .refundReversal: "unapplied_refund_reversal"
         default: "missing_effect"
         }
     }

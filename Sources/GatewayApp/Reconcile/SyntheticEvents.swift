@@ -14,11 +14,30 @@ enum SyntheticEvents {
         }
         for dispute in disputes {
             events.append(event(id: dispute["id"], suffix: "_created", type: "charge.dispute.created", object: dispute))
+            let (withdrawn, reinstated) = funds(dispute)
+            if withdrawn {
+                events.append(event(id: dispute["id"], suffix: "_withdrawn", type: "charge.dispute.funds_withdrawn", object: dispute))
+            }
+            if reinstated {
+                events.append(event(id: dispute["id"], suffix: "_reinstated", type: "charge.dispute.funds_reinstated", object: dispute))
+            }
             if let status = dispute["status"]?.stringValue, ["won", "lost", "warning_closed"].contains(status) {
                 events.append(event(id: dispute["id"], suffix: "_closed", type: "charge.dispute.closed", object: dispute))
             }
         }
         return events
+    }
+
+    /// Whether Stripe took the disputed funds and gave them back, from the dispute's balance
+    /// transactions (negative: withdrawn, positive: reinstated). Without them, a chargeback
+    /// (any status but an inquiry's `warning_*`) had its funds withdrawn when it opened.
+    static func funds(_ dispute: JSONValue) -> (withdrawn: Bool, reinstated: Bool) {
+        if case .array(let transactions)? = dispute["balance_transactions"] {
+            let amounts = transactions.compactMap { $0["amount"]?.intValue }
+            if !amounts.isEmpty { return (amounts.contains { $0 < 0 }, amounts.contains { $0 > 0 }) }
+        }
+        let status = dispute["status"]?.stringValue ?? ""
+        return (!status.hasPrefix("warning_") && !status.isEmpty, false)
     }
 
     private static func event(id: JSONValue?, suffix: String, type: String, object: JSONValue) -> JSONValue {

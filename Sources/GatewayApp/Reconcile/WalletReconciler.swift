@@ -19,7 +19,7 @@ public struct WalletReconciler: Sendable {
 
     /// Entry kinds only the gateway writes; such an entry without an outbox row did not come
     /// from us. Other kinds (`usage`) belong to the platform.
-    static let gatewayKinds: Set<EntryKind> = [.cardTopup, .cryptoTopup, .refund, .dispute, .disputeReversal, .adjustment]
+    static let gatewayKinds: Set<EntryKind> = [.cardTopup, .cryptoTopup, .refund, .dispute, .disputeReversal, .refundReversal, .adjustment]
 
     struct Sent: Sendable {
         let id: Int64

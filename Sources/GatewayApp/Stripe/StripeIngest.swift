@@ -25,11 +25,15 @@ public struct StripeIngest: Sendable {
     let database: any Database
     let livemode: Bool
     let clock: WallClock
+    /// With a Stripe API key, a `charge.refunded` without refund objects queues its charge for
+    /// `StripeRefundFetcher`.
+    let refundFetching: Bool
 
-    public init(database: any Database, livemode: Bool, clock: WallClock) {
+    public init(database: any Database, livemode: Bool, clock: WallClock, refundFetching: Bool = false) {
         self.database = database
         self.livemode = livemode
         self.clock = clock
+        self.refundFetching = refundFetching
     }
 
     /// An audit entry to write in the same transaction as what the event changed
@@ -85,29 +89,41 @@ public struct StripeIngest: Sendable {
     private func apply(
         _ event: StripeEvent, paymentIntent: String, fact: CardPaymentFact, now: Int64, _ db: any SQLExecutor
     ) async throws -> CardPaymentOutcome {
-        var payment = try await StripeStore.lockPayment(paymentIntent, now: now, db).map(Self.decodeState)
-            ?? CardPayment(paymentIntent: paymentIntent)
-        var existing: Set<String> = []
-        for candidate in payment.candidateAccounts(with: fact) {
-            // An id that is not even valid cannot name an account: it parks as unknown.
-            guard let id = try? AccountID(candidate) else { continue }
-            if try await WalletStore.account(id, db) != nil { existing.insert(candidate) }
-        }
+        var payment = try await PaymentStates.lock(paymentIntent, livemode: livemode, excluding: event.id, now: now, db)
+        let existing = try await Self.existingAccounts(payment.candidateAccounts(with: fact), db)
         let (outcome, effects) = payment.apply(
             CardPaymentInput(eventID: event.id, paymentIntent: paymentIntent, livemode: event.livemode, fact: fact),
             context: CardPayment.Context(livemode: livemode, existingAccounts: existing)
         )
-        for effect in effects {
-            try await OutboxStore.enqueue(try Self.outboxRequest(effect, eventID: event.id, paymentIntent: paymentIntent), now: now, db)
+        try await Self.enqueue(effects, eventID: event.id, paymentIntent: paymentIntent, now: now, db)
+        if refundFetching, event.livemode == livemode, case .chargeRefunded(let charge?, let cumulative, let embedded) = fact,
+           embedded.isEmpty, cumulative > 0 {
+            // This charge.refunded cannot say which refund moved; Stripe's API can.
+            try await RefundFetchStore.request(charge: charge, paymentIntent: paymentIntent, now: now, db)
         }
-        try await StripeStore.savePayment(
-            paymentIntent, account: payment.account, status: payment.status, amountCents: payment.amountCents,
-            currency: payment.currency, parkedReason: payment.base == .parked ? payment.parkedReason : nil,
-            stateJSON: try Self.encodeState(payment), now: now, db
-        )
+        try await PaymentStates.save(payment, now: now, db)
         let note = outcome == .parked ? payment.parkedReason : nil
         try await StripeStore.setOutcome(eventID: event.id, outcome: outcome.rawValue, note: note, db)
         return outcome
+    }
+
+    /// Which of the named accounts exist. An id that is not even valid names no account: the
+    /// payment parks as unknown.
+    static func existingAccounts(_ candidates: [String], _ db: any SQLExecutor) async throws -> Set<String> {
+        var existing: Set<String> = []
+        for candidate in candidates {
+            guard let id = try? AccountID(candidate) else { continue }
+            if try await WalletStore.account(id, db) != nil { existing.insert(candidate) }
+        }
+        return existing
+    }
+
+    static func enqueue(
+        _ effects: [CardPaymentEffect], eventID: String, paymentIntent: String, now: Int64, _ db: any SQLExecutor
+    ) async throws {
+        for effect in effects {
+            try await OutboxStore.enqueue(try outboxRequest(effect, eventID: eventID, paymentIntent: paymentIntent), now: now, db)
+        }
     }
 
     static func outboxRequest(_ effect: CardPaymentEffect, eventID: String, paymentIntent: String) throws -> OutboxRequest {
@@ -116,6 +132,7 @@ public struct StripeIngest: Sendable {
         case .refund: "Card refund (Stripe \(effect.stripeObject))"
         case .dispute: "Card dispute (Stripe \(effect.stripeObject))"
         case .disputeReversal: "Dispute reversed (Stripe \(effect.stripeObject))"
+        case .refundReversal: "Refund failed, money back (Stripe \(effect.stripeObject))"
         default: "Stripe \(effect.stripeObject)"
         }
         let details = JSONValue.object([
@@ -134,15 +151,6 @@ public struct StripeIngest: Sendable {
         )
     }
 
-    static func encodeState(_ payment: CardPayment) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(payment), as: UTF8.self)
-    }
-
-    static func decodeState(_ json: String) throws -> CardPayment {
-        try JSONDecoder().decode(CardPayment.self, from: Data(json.utf8))
-    }
 }
 
 extension UInt64 {

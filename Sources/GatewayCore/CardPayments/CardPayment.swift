@@ -1,44 +1,130 @@
-/// One card payment (a Stripe PaymentIntent) and everything that happened to it.
+/// One card payment (a Stripe PaymentIntent) and everything Stripe told us about it.
 ///
 /// A value type with a pure transition (`apply`); the store loads it, applies one event and
-/// saves it with the effects' outbox rows in one transaction. The rules, with executable
-/// examples, are in `webhooks/README.md` and `webhooks/scenarios/`.
-public struct CardPayment: Sendable, Equatable, Codable {
+/// saves it with the effects' outbox rows in one transaction.
+///
+/// The rule: the state is the set of facts Stripe reported, each object at its latest state
+/// (a refund's lifecycle, a dispute's funds and outcome), and the money the wallet holds for
+/// the payment is a function of those facts alone, never of the order they arrived in:
+///
+///     paid amount − refunds whose latest state is succeeded
+///                 − disputes whose funds are withdrawn and not reinstated or won
+///
+/// Each object's share moves under its own key (`CardPayment+Money.swift`). The same rules,
+/// with executable examples, are in `webhooks/README.md`, `webhooks/scenarios/` and
+/// `webhooks/tools/gateway_model.py`.
+public struct CardPayment: Sendable, Equatable {
+    /// The state kept in the store's JSON; version 1 was the arrival-order watermark machine.
+    public static let stateVersion = 2
+    /// The only wallet currency today; a payment in another one waits for an operator.
+    public static let walletCurrency = "usd"
+
     public enum Base: String, Sendable, Codable {
         case pending, credited, parked, failed, expired
     }
 
+    public enum ParkReason: String, Sendable, Codable, Equatable {
+        case livemodeMismatch = "livemode_mismatch"
+        case unsupportedCurrency = "unsupported_currency"
+        case missingAccount = "missing_account"
+        case unknownAccount = "unknown_account"
+        case invalidAmount = "invalid_amount"
+
+        /// Only a missing account resolves by itself (a later event names one); every other
+        /// reason needs a person.
+        public var waitsForOperator: Bool { self != .missingAccount }
+    }
+
+    /// A paid announcement: the money arrived at Stripe.
+    public struct Paid: Sendable, Equatable, Codable {
+        public var amount: Int64
+        public var currency: String
+    }
+
+    public enum RefundState: String, Sendable, Codable, Equatable {
+        case pending
+        case requiresAction = "requires_action"
+        case succeeded, failed, canceled
+
+        /// Stripe's lifecycle: pending → (requires_action) → succeeded → failed, or pending /
+        /// requires_action → canceled. Later states win; failed and canceled are final.
+        var rank: Int {
+            switch self {
+            case .pending: 0
+            case .requiresAction: 1
+            case .succeeded: 2
+            case .failed, .canceled: 3
+            }
+        }
+    }
+
     public struct Refund: Sendable, Equatable, Codable {
         public var amount: Int64
-        public var status: String
+        public var state: RefundState
     }
 
     public struct Dispute: Sendable, Equatable, Codable {
         public enum Outcome: String, Sendable, Codable { case open, won, lost }
+        /// The amount first seen for the dispute.
         public var amount: Int64
-        public var outcome: Outcome
-        public var debited: Bool
-        public var reversed: Bool
+        /// The amount `funds_withdrawn` took, once it was seen.
+        public var withdrawnAmount: Int64?
+        public var reinstated: Bool = false
+        public var outcome: Outcome = .open
+        /// The amount on `closed(lost)`: a lost chargeback keeps its funds even when the
+        /// `funds_withdrawn` event never reached us.
+        public var lostAmount: Int64?
+
+        /// Whether Stripe holds the disputed funds now.
+        public var holdsFunds: Bool {
+            (withdrawnAmount != nil || outcome == .lost) && !(reinstated || outcome == .won)
+        }
+
+        public var heldAmount: Int64 { withdrawnAmount ?? lostAmount ?? amount }
+    }
+
+    /// An operator's release of a payment parked for them.
+    public struct Release: Sendable, Equatable, Codable {
+        public var account: String
+        public var from: ParkReason
+        public var operatorName: String
+        public var reason: String
     }
 
     public let paymentIntent: String
-    /// nil until an event announces the payment itself (refunds may come first).
-    public private(set) var base: Base?
-    public private(set) var parkedReason: String?
-    public private(set) var account: String?
-    public private(set) var amountCents: Int64?
-    public private(set) var currency: String?
-    public private(set) var creditedCents: Int64 = 0
-    public private(set) var sessionClientReference: String?
-    public private(set) var sessionMetadataAccount: String?
-    public private(set) var paymentIntentMetadataAccount: String?
-    /// Follow-ups received before the payment was credited, in arrival order.
-    public private(set) var waiting: [CardPaymentFact] = []
-    public private(set) var refunds: [String: Refund] = [:]
-    public private(set) var cumulativeRefunded: Int64 = 0
-    /// Refunded cents already debited: only increases of it are debited.
-    public private(set) var refundWatermark: Int64 = 0
-    public private(set) var disputes: [String: Dispute] = [:]
+
+    // MARK: Facts
+
+    /// The first paid announcement (session paid or async succeeded, PaymentIntent succeeded).
+    public internal(set) var paid: Paid?
+    /// An unpaid session's amount and currency, for display while pending.
+    public internal(set) var announced: Paid?
+    public internal(set) var sawUnpaid = false
+    public internal(set) var sawFailed = false
+    public internal(set) var sawExpired = false
+    public internal(set) var sessionClientReference: String?
+    public internal(set) var sessionMetadataAccount: String?
+    public internal(set) var paymentIntentMetadataAccount: String?
+    public internal(set) var refunds: [String: Refund] = [:]
+    public internal(set) var disputes: [String: Dispute] = [:]
+    /// The largest `charge.amount_refunded` seen; display only.
+    public internal(set) var largestAmountRefunded: Int64 = 0
+
+    // MARK: Decisions
+
+    public internal(set) var park: ParkReason?
+    /// The account a parked payment named that does not exist (for operators).
+    public internal(set) var namedAccount: String?
+    /// The account the payment is credited to, once it is.
+    public internal(set) var creditedTo: String?
+    public internal(set) var release: Release?
+    /// Every wallet effect already asked for, by idempotency key: signed cents.
+    public internal(set) var ledger: [String: Int64] = [:]
+    /// Refund cents a version-1 state debited under keys not tied to one refund
+    /// (`…:refunds_to:N`); succeeded refunds draw on it before debiting again.
+    public internal(set) var legacyRefundPool: Int64 = 0
+    /// Refunds whose debit the legacy pool paid.
+    public internal(set) var refundsPaidByPool: Set<String> = []
 
     public init(paymentIntent: String) { self.paymentIntent = paymentIntent }
 
@@ -53,230 +139,168 @@ public struct CardPayment: Sendable, Equatable, Codable {
         }
     }
 
-    /// Accounts this payment may belong to, for the caller to check existence before `apply`.
-    public func candidateAccounts(with fact: CardPaymentFact) -> [String] {
-        var copy = self
-        copy.remember(fact)
-        return [copy.paymentIntentMetadataAccount, copy.sessionClientReference, copy.sessionMetadataAccount].compactMap { $0 }
+    // MARK: - Derived
+
+    public var base: Base? {
+        if creditedTo != nil { return .credited }
+        if park != nil { return .parked }
+        if sawFailed { return .failed }
+        if sawExpired { return .expired }
+        if sawUnpaid { return .pending }
+        return nil
     }
 
-    /// Applies one event. Returns what it did and the wallet effects to enqueue.
-    public mutating func apply(_ input: CardPaymentInput, context: Context) -> (CardPaymentOutcome, [CardPaymentEffect]) {
-        var effects: [CardPaymentEffect] = []
-        if input.livemode != context.livemode {
-            if base == nil { park("livemode_mismatch") }
-            return (.parked, effects)
-        }
-        remember(input.fact)
-        let outcome: CardPaymentOutcome
-        switch input.fact {
-        case .sessionCompleted(let session):
-            guard session.mode == "payment" else { return (.ignored, effects) }
-            switch session.paymentStatus {
-            case "paid": outcome = credit(session.amountTotal, session.currency, context, &effects)
-            case "unpaid": outcome = markPending(session.amountTotal, session.currency, context)
-            default: outcome = .ignored  // no_payment_required: no money moves
-            }
-        case .sessionAsyncSucceeded(let session):
-            guard session.mode == "payment" else { return (.ignored, effects) }
-            outcome = credit(session.amountTotal, session.currency, context, &effects)
-        case .sessionAsyncFailed(let session):
-            guard session.mode == "payment" else { return (.ignored, effects) }
-            outcome = close(.failed)
-        case .sessionExpired(let session):
-            guard session.mode == "payment" else { return (.ignored, effects) }
-            outcome = close(.expired)
-        case .paymentIntentSucceeded(let amount, let currency, _):
-            outcome = credit(amount, currency, context, &effects)
-        case .chargeRefunded, .refund, .disputeOpened, .disputeWon, .disputeLost:
-            guard let base, base != .pending else {
-                waiting.append(input.fact)
-                return (.waiting, effects)
-            }
-            followUp(input.fact, moneyMoves: base == .credited, &effects)
-            outcome = .applied
-        }
-        return (outcome, effects)
+    public var parkedReason: String? { park?.rawValue }
+    public var account: String? { creditedTo ?? namedAccount }
+    public var amountCents: Int64? { paid?.amount ?? announced?.amount }
+    public var currency: String? { paid?.currency ?? announced?.currency }
+
+    /// Cents of refunds whose latest state is succeeded.
+    public var succeededRefunds: Int64 {
+        refunds.values.filter { $0.state == .succeeded }.reduce(0) { $0 + $1.amount }
     }
+
+    /// What the payment is worth to the wallet now: the paid amount less succeeded refunds and
+    /// funds disputes hold. What a release credits, net.
+    public var net: Int64 {
+        guard let paid else { return 0 }
+        return paid.amount - succeededRefunds - disputes.values.filter(\.holdsFunds).reduce(0) { $0 + $1.heldAmount }
+    }
+
+    /// Signed cents of every effect asked for so far.
+    public var ledgerTotal: Int64 { ledger.values.reduce(0, +) }
 
     /// The status operators see, derived from the state.
     public var status: String {
         guard let base else { return "awaiting_payment" }
-        guard base == .credited else { return base.rawValue }
+        guard base == .credited, let paid else { return base.rawValue }
         let outcomes = disputes.values.map(\.outcome)
         if outcomes.contains(.lost) { return "dispute_lost" }
         if outcomes.contains(.open) { return "disputed" }
         if !outcomes.isEmpty { return "dispute_won" }
-        if refundWatermark >= creditedCents { return "refunded" }
-        return refundWatermark > 0 ? "partially_refunded" : "succeeded"
+        let refunded = succeededRefunds
+        if refunded >= paid.amount { return "refunded" }
+        return refunded > 0 ? "partially_refunded" : "succeeded"
     }
 
-    // MARK: - Payments
+    /// Accounts this payment may belong to, for the caller to check existence before `apply`.
+    public func candidateAccounts(with fact: CardPaymentFact) -> [String] {
+        var copy = self
+        _ = copy.record(fact)
+        return [copy.paymentIntentMetadataAccount, copy.sessionClientReference, copy.sessionMetadataAccount].compactMap { $0 }
+    }
 
-    private mutating func remember(_ fact: CardPaymentFact) {
-        switch fact {
-        case .sessionCompleted(let session), .sessionAsyncSucceeded(let session),
-             .sessionAsyncFailed(let session), .sessionExpired(let session):
-            if session.clientReferenceID?.isEmpty == false { sessionClientReference = session.clientReferenceID }
-            if session.metadataAccount?.isEmpty == false { sessionMetadataAccount = session.metadataAccount }
-        case .paymentIntentSucceeded(_, _, let metadataAccount):
-            if metadataAccount?.isEmpty == false { paymentIntentMetadataAccount = metadataAccount }
-        default:
-            break
+    // MARK: - Transition
+
+    /// Applies one event. Returns what it did and the wallet effects to enqueue.
+    public mutating func apply(_ input: CardPaymentInput, context: Context) -> (CardPaymentOutcome, [CardPaymentEffect]) {
+        if input.livemode != context.livemode {
+            // Recorded and not applied; a payment known only from such events waits for a person.
+            if base == nil { park = .livemodeMismatch }
+            return (.parked, [])
         }
+        let before = self
+        guard record(input.fact) else { return (.ignored, []) }
+        decide(context)
+        let effects = settle()
+        if base == .parked { return (.parked, effects) }
+        if input.fact.isFollowUp, base != .credited { return (.waiting, effects) }
+        return (self == before ? .ignored : .applied, effects)
+    }
+
+    /// Records what the fact says. False when the fact is outside the rules (a session not in
+    /// payment mode, or one needing no payment).
+    mutating func record(_ fact: CardPaymentFact) -> Bool {
+        switch fact {
+        case .sessionCompleted(let session):
+            // no_payment_required: no money moves, and nothing is recorded.
+            guard ["paid", "unpaid"].contains(session.paymentStatus), rememberSession(session) else { return false }
+            if session.paymentStatus == "paid" {
+                announcePaid(session.amountTotal, session.currency)
+            } else {
+                sawUnpaid = true
+                if announced == nil, let amount = session.amountTotal, let currency = session.currency {
+                    announced = Paid(amount: amount, currency: currency)
+                }
+            }
+        case .sessionAsyncSucceeded(let session):
+            guard rememberSession(session) else { return false }
+            announcePaid(session.amountTotal, session.currency)
+        case .sessionAsyncFailed(let session):
+            guard rememberSession(session) else { return false }
+            sawFailed = true
+        case .sessionExpired(let session):
+            guard rememberSession(session) else { return false }
+            sawExpired = true
+        case .paymentIntentSucceeded(let amount, let currency, let metadataAccount):
+            if metadataAccount?.isEmpty == false { paymentIntentMetadataAccount = metadataAccount }
+            announcePaid(amount, currency)
+        case .chargeRefunded(_, let cumulative, let embedded):
+            largestAmountRefunded = max(largestAmountRefunded, cumulative)
+            for refund in embedded { recordRefund(refund) }
+        case .refund(let refund):
+            recordRefund(refund)
+        case .disputeCreated(let id, let amount, _):
+            if disputes[id] == nil { disputes[id] = Dispute(amount: amount) }
+        case .disputeFundsWithdrawn(let id, let amount):
+            var dispute = disputes[id] ?? Dispute(amount: amount)
+            if dispute.withdrawnAmount == nil { dispute.withdrawnAmount = amount }
+            disputes[id] = dispute
+        case .disputeFundsReinstated(let id, let amount):
+            var dispute = disputes[id] ?? Dispute(amount: amount)
+            dispute.reinstated = true
+            disputes[id] = dispute
+        case .disputeClosed(let id, let amount, let status):
+            var dispute = disputes[id] ?? Dispute(amount: amount)
+            switch status {
+            case "won", "warning_closed": if dispute.outcome == .open { dispute.outcome = .won }
+            case "lost":
+                if dispute.outcome == .open { dispute.outcome = .lost }
+                if dispute.lostAmount == nil { dispute.lostAmount = amount }
+            default: return false
+            }
+            disputes[id] = dispute
+        }
+        return true
+    }
+
+    private mutating func rememberSession(_ session: CardPaymentFact.Session) -> Bool {
+        guard session.mode == "payment" else { return false }
+        if session.clientReferenceID?.isEmpty == false { sessionClientReference = session.clientReferenceID }
+        if session.metadataAccount?.isEmpty == false { sessionMetadataAccount = session.metadataAccount }
+        return true
+    }
+
+    private mutating func announcePaid(_ amount: Int64?, _ currency: String?) {
+        // The first paid announcement fixes the amount; the others repeat it.
+        guard paid == nil else { return }
+        paid = Paid(amount: amount ?? 0, currency: currency ?? "")
+    }
+
+    private mutating func recordRefund(_ object: CardPaymentFact.RefundObject) {
+        guard let state = RefundState(rawValue: object.status) else { return }
+        if let kept = refunds[object.id], kept.state.rank >= state.rank { return }
+        refunds[object.id] = Refund(amount: refunds[object.id]?.amount ?? object.amount, state: state)
     }
 
     /// Resolution order: PaymentIntent metadata, session client_reference_id, session metadata.
-    private var resolvedAccount: String? {
+    public var resolvedAccount: String? {
         paymentIntentMetadataAccount ?? sessionClientReference ?? sessionMetadataAccount
     }
 
-    private func parkReason(currency: String?, _ context: Context) -> (reason: String?, account: String?) {
-        guard currency?.lowercased() == "usd" else { return ("unsupported_currency", nil) }
-        guard let account = resolvedAccount else { return ("missing_account", nil) }
-        guard context.existingAccounts.contains(account) else { return ("unknown_account", account) }
-        return (nil, account)
-    }
-
-    private mutating func markPending(_ amount: Int64?, _ currency: String?, _ context: Context) -> CardPaymentOutcome {
-        guard base == nil else { return .ignored }
-        let (reason, account) = parkReason(currency: currency, context)
-        self.amountCents = amount
-        self.currency = currency
-        self.account = account
-        if let reason {
-            park(reason)
-            _ = drain()  // not credited: follow-ups are recorded, no money moves
-            return .parked
+    /// Decides where a paid payment's money goes: credited, or parked with a reason. Once
+    /// credited it stays credited; a park that waits for an operator is left to them.
+    mutating func decide(_ context: Context) {
+        guard creditedTo == nil, park?.waitsForOperator != true, let paid else { return }
+        namedAccount = nil
+        guard paid.currency == Self.walletCurrency else { return park = .unsupportedCurrency }
+        guard let account = resolvedAccount else { return park = .missingAccount }
+        guard context.existingAccounts.contains(account) else {
+            namedAccount = account
+            return park = .unknownAccount
         }
-        base = .pending
-        return .applied
-    }
-
-    private mutating func credit(
-        _ amount: Int64?, _ currency: String?, _ context: Context, _ effects: inout [CardPaymentEffect]
-    ) -> CardPaymentOutcome {
-        switch base {
-        case .credited: return .ignored  // the second announcement of one payment
-        // A payment parked for want of an account is resolved by a later event that names
-        // one (the PaymentIntent event often lacks what the session carries); every other
-        // parking reason is final.
-        case .parked where parkedReason != "missing_account": return .ignored
-        default: break
-        }
-        let (reason, account) = parkReason(currency: currency, context)
-        self.amountCents = amountCents ?? amount
-        self.currency = currency
-        self.account = account
-        if let reason {
-            park(reason)
-            effects += drain()
-            return .parked
-        }
-        guard let amount, amount > 0, let account else {
-            park("invalid_amount")
-            return .parked
-        }
-        base = .credited
-        parkedReason = nil
-        amountCents = amount
-        creditedCents = amount
-        effects.append(CardPaymentEffect(
-            key: "stripe:\(paymentIntent)", account: account, amountCents: amount, kind: .cardTopup, stripeObject: paymentIntent
-        ))
-        effects += drain()
-        return .applied
-    }
-
-    private mutating func close(_ final: Base) -> CardPaymentOutcome {
-        switch base {
-        case nil, .pending?:
-            base = final
-            _ = drain()  // not credited: follow-ups are recorded, no money moves
-            return .applied
-        default:
-            return .ignored
-        }
-    }
-
-    private mutating func park(_ reason: String) {
-        base = .parked
-        parkedReason = reason
-    }
-
-    /// Replays waiting follow-ups once the payment's fate is known; money moves only if credited.
-    private mutating func drain() -> [CardPaymentEffect] {
-        let pending = waiting
-        waiting = []
-        var effects: [CardPaymentEffect] = []
-        for fact in pending { followUp(fact, moneyMoves: base == .credited, &effects) }
-        return effects
-    }
-
-    // MARK: - Refunds and disputes
-
-    private mutating func followUp(_ fact: CardPaymentFact, moneyMoves: Bool, _ effects: inout [CardPaymentEffect]) {
-        switch fact {
-        case .chargeRefunded(let cumulative):
-            cumulativeRefunded = max(cumulativeRefunded, cumulative)
-            if moneyMoves { raiseRefundWatermark(newlySucceeded: nil, &effects) }
-        case .refund(let id, let amount, let status):
-            let before = refunds[id]?.status
-            refunds[id] = Refund(amount: amount, status: status)
-            let newly = status == "succeeded" && before != "succeeded" ? id : nil
-            if moneyMoves { raiseRefundWatermark(newlySucceeded: newly, &effects) }
-        case .disputeOpened(let id, let amount):
-            var dispute = disputes[id] ?? Dispute(amount: amount, outcome: .open, debited: false, reversed: false)
-            dispute.amount = amount
-            if dispute.outcome != .won { debit(dispute: id, &dispute, moneyMoves: moneyMoves, &effects) }
-            disputes[id] = dispute
-        case .disputeWon(let id, let amount):
-            var dispute = disputes[id] ?? Dispute(amount: amount, outcome: .open, debited: false, reversed: false)
-            dispute.amount = amount
-            dispute.outcome = .won
-            if dispute.debited, !dispute.reversed, moneyMoves, let account {
-                dispute.reversed = true
-                effects.append(CardPaymentEffect(
-                    key: "stripe:\(id):reversal", account: account, amountCents: dispute.amount,
-                    kind: .disputeReversal, stripeObject: id
-                ))
-            }
-            disputes[id] = dispute
-        case .disputeLost(let id, let amount):
-            var dispute = disputes[id] ?? Dispute(amount: amount, outcome: .open, debited: false, reversed: false)
-            dispute.amount = amount
-            dispute.outcome = .lost
-            debit(dispute: id, &dispute, moneyMoves: moneyMoves, &effects)
-            disputes[id] = dispute
-        default:
-            break
-        }
-    }
-
-    private func debit(dispute id: String, _ dispute: inout Dispute, moneyMoves: Bool, _ effects: inout [CardPaymentEffect]) {
-        guard !dispute.debited, moneyMoves, let account, dispute.amount > 0 else { return }
-        dispute.debited = true
-        effects.append(CardPaymentEffect(
-            key: "stripe:\(id)", account: account, amountCents: -dispute.amount, kind: .dispute, stripeObject: id
-        ))
-    }
-
-    /// Debits only the increase of max(succeeded refunds, cumulative amount_refunded), capped at
-    /// what was credited, so refunds announced by several events add up exactly once.
-    private mutating func raiseRefundWatermark(newlySucceeded: String?, _ effects: inout [CardPaymentEffect]) {
-        guard let account else { return }
-        let succeeded = refunds.values.filter { $0.status == "succeeded" }.reduce(Int64(0)) { $0 + $1.amount }
-        let target = min(max(succeeded, cumulativeRefunded), creditedCents)
-        guard target > refundWatermark else { return }
-        let delta = target - refundWatermark
-        let key = if let id = newlySucceeded, refunds[id]?.amount == delta {
-            "stripe:\(id)"
-        } else {
-            "stripe:\(paymentIntent):refunds_to:\(target)"
-        }
-        refundWatermark = target
-        effects.append(CardPaymentEffect(
-            key: key, account: account, amountCents: -delta, kind: .refund, stripeObject: newlySucceeded ?? paymentIntent
-        ))
+        guard paid.amount > 0 else { return park = .invalidAmount }
+        park = nil
+        creditedTo = account
     }
 }

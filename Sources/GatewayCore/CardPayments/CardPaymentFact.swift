@@ -2,24 +2,28 @@
 ///
 /// The Stripe module turns raw events into these; the payment state machine consumes them.
 /// Amounts are integer cents as Stripe sends them; currencies are lowercase ISO codes.
-public enum CardPaymentFact: Sendable, Equatable, Codable {
+public enum CardPaymentFact: Sendable, Equatable {
     case sessionCompleted(Session)
     case sessionAsyncSucceeded(Session)
     case sessionAsyncFailed(Session)
     case sessionExpired(Session)
     case paymentIntentSucceeded(amountReceived: Int64, currency: String, metadataAccount: String?)
-    /// `charge.refunded`: `amount_refunded` is cumulative over the charge's refunds.
-    case chargeRefunded(cumulativeRefunded: Int64)
-    /// `refund.created` / `refund.updated`: only `succeeded` refunds move money.
-    case refund(id: String, amount: Int64, status: String)
-    /// `charge.dispute.created` / `charge.dispute.funds_withdrawn`.
-    case disputeOpened(id: String, amount: Int64)
-    /// `charge.dispute.funds_reinstated`, or `charge.dispute.closed` as `won`/`warning_closed`.
-    case disputeWon(id: String, amount: Int64)
-    /// `charge.dispute.closed` as `lost`.
-    case disputeLost(id: String, amount: Int64)
+    /// `charge.refunded`: `amount_refunded` is cumulative over the charge's refunds and counts
+    /// pending ones, so it is kept for display and never moves money. Older API versions embed
+    /// the charge's refund objects, which count as refund facts.
+    case chargeRefunded(charge: String?, cumulativeRefunded: Int64, refunds: [RefundObject])
+    /// `refund.created` / `refund.updated` / `refund.failed` / `charge.refund.updated`.
+    case refund(RefundObject)
+    /// `charge.dispute.created`: records the dispute; Stripe takes no money with it.
+    case disputeCreated(id: String, amount: Int64, status: String?)
+    /// `charge.dispute.funds_withdrawn`: the disputed amount left the balance.
+    case disputeFundsWithdrawn(id: String, amount: Int64)
+    /// `charge.dispute.funds_reinstated`: it came back.
+    case disputeFundsReinstated(id: String, amount: Int64)
+    /// `charge.dispute.closed` with its final status (`won`, `lost`, `warning_closed`).
+    case disputeClosed(id: String, amount: Int64, status: String)
 
-    public struct Session: Sendable, Equatable, Codable {
+    public struct Session: Sendable, Equatable {
         public var mode: String?
         public var paymentStatus: String?
         public var amountTotal: Int64?
@@ -40,11 +44,24 @@ public enum CardPaymentFact: Sendable, Equatable, Codable {
         }
     }
 
-    /// Refunds and disputes: they move money only once the payment is credited, and wait
-    /// until it is known.
+    /// One Stripe Refund object's id, amount and status.
+    public struct RefundObject: Sendable, Equatable {
+        public var id: String
+        public var amount: Int64
+        public var status: String
+
+        public init(id: String, amount: Int64, status: String) {
+            self.id = id
+            self.amount = amount
+            self.status = status
+        }
+    }
+
+    /// Refunds and disputes: recorded whenever they arrive; they move money only while the
+    /// payment is credited.
     public var isFollowUp: Bool {
         switch self {
-        case .chargeRefunded, .refund, .disputeOpened, .disputeWon, .disputeLost: true
+        case .chargeRefunded, .refund, .disputeCreated, .disputeFundsWithdrawn, .disputeFundsReinstated, .disputeClosed: true
         default: false
         }
     }
@@ -74,13 +91,21 @@ public struct CardPaymentEffect: Sendable, Equatable {
     public let kind: EntryKind
     /// The Stripe object the effect is about (pi_, re_, dp_).
     public let stripeObject: String
+
+    public init(key: String, account: String, amountCents: Int64, kind: EntryKind, stripeObject: String) {
+        self.key = key
+        self.account = account
+        self.amountCents = amountCents
+        self.kind = kind
+        self.stripeObject = stripeObject
+    }
 }
 
 /// What applying an event did, recorded on the inbox row.
 public enum CardPaymentOutcome: String, Sendable, Equatable {
     case applied
     case parked
-    /// A refund or dispute kept until its payment is known.
+    /// A refund or dispute recorded before its payment is credited; it counts once it is.
     case waiting
     /// Understood, and nothing to do (e.g. the second announcement of one payment).
     case ignored

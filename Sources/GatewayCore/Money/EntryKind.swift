@@ -5,6 +5,8 @@ public enum EntryKind: String, Sendable, Hashable, CaseIterable, Codable {
     case refund
     case dispute
     case disputeReversal = "dispute_reversal"
+    /// A refund that failed after it was debited gives the money back.
+    case refundReversal = "refund_reversal"
     case usage
     case adjustment
 

@@ -32,6 +32,19 @@ public struct OutboxStore: Sendable {
         try await db.queryOne("SELECT 1 AS one FROM outbox WHERE idempotency_key = $1", [.text(key)]) != nil
     }
 
+    /// The signed cents of each of `keys` already in the outbox (absent keys are left out).
+    public static func signedCents(keys: [String], _ db: any SQLExecutor) async throws -> [String: Int64] {
+        var found: [String: Int64] = [:]
+        for key in keys {
+            guard let row = try await db.queryOne(
+                "SELECT direction, amount_cents FROM outbox WHERE idempotency_key = $1", [.text(key)]
+            ) else { continue }
+            let cents = try row.int("amount_cents")
+            found[key] = try row.text("direction") == Direction.debit.rawValue ? -cents : cents
+        }
+        return found
+    }
+
     /// Claims up to `limit` due rows for `leaseMillis`, marking them with `token`.
     ///
     /// A claim is a lease, not a status: a worker that dies mid-delivery leaves rows whose

@@ -6,7 +6,7 @@ struct PaymentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payments",
         abstract: "Card payments (Stripe PaymentIntents) and what happened to them.",
-        subcommands: [List.self, Show.self]
+        subcommands: [List.self, Show.self, Release.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -69,6 +69,54 @@ struct PaymentsCommand: AsyncParsableCommand {
                     }
                 }
                 print("\nledger effects:\n" + effects.render())
+            }
+        }
+    }
+}
+
+extension PaymentsCommand {
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Credit a parked payment to an account, net of its refunds and disputes (audited, exactly once).",
+            discussion: """
+                Only a payment parked for an operator can be released, and only when a paid or succeeded event was \
+                recorded for it; never one parked for livemode_mismatch. Releasing again changes nothing and says so.
+                """
+        )
+        @Argument(help: "PaymentIntent id (pi_…).") var id: String
+        @Option(help: "The account to credit.") var account: String
+        @OptionGroup var actor: OperatorOptions
+        @Option(help: "Why: a ticket or a sentence, kept in the audit log.") var reason: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await CommandSupport.withGateway { gateway in
+                let release = try PaymentRelease(
+                    paymentIntent: id, account: account, operatorName: try actor.resolve(), reason: reason
+                )
+                let outcome = try await release.record(
+                    in: gateway.database, livemode: gateway.config.stripe.livemode, now: gateway.clock.nowMillis()
+                )
+                switch outcome {
+                case .released(let net, let keys, let seq):
+                    if output.json {
+                        print(JSONValue.object([
+                            "released": .bool(true), "payment_intent": .string(id), "account_id": .string(account),
+                            "net_cents": .int(net), "keys": .array(keys.map { .string($0) }), "audit_seq": .int(seq),
+                        ]).canonicalText)
+                    } else {
+                        print("released \(id) to \(account): \(Cents(net)) net (\(keys.joined(separator: ", "))); audit entry \(seq)")
+                    }
+                case .alreadyReleased(let to, let by):
+                    if output.json {
+                        print(JSONValue.object([
+                            "released": .bool(false), "payment_intent": .string(id), "already_released_to": .string(to),
+                            "operator": .string(by),
+                        ]).canonicalText)
+                    } else {
+                        print("\(id) was already released to \(to) by \(by); nothing changed")
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,102 @@
+import GatewayCore
+import Logging
+import ServiceLifecycle
+import Store
+import Stripe
+
+/// Lists the refunds of charges whose `charge.refunded` named none (current API versions do
+/// not embed them) and applies each refund object through the webhook's ingest, so refunds
+/// move money per refund even when the endpoint misses `refund.*` events.
+///
+/// Each refund state becomes one synthetic event, `evt_fetched_<re>_<status>`: applying it
+/// again is a duplicate, and a later state is a new fact. Runs only with `STRIPE_API_KEY`.
+public struct StripeRefundFetcher: Service {
+    /// Charges handled per round; each is one API call.
+    static let batchSize = 20
+    /// A failed fetch waits this long, doubled per attempt up to `maxBackoffMillis`.
+    static let baseBackoffMillis: Int64 = 5_000
+    static let maxBackoffMillis: Int64 = 15 * 60_000
+    /// A charge has at most a few refunds; Stripe's page of 100 bounds a bad case.
+    static let maxRefundsPerCharge = 100
+
+    let api: StripeAPIClient
+    let database: any Database
+    let ingest: StripeIngest
+    let clock: WallClock
+    let pollIntervalMillis: Int64
+    let logger: Logger
+
+    public init(
+        api: StripeAPIClient, database: any Database, ingest: StripeIngest, clock: WallClock, pollIntervalMillis: Int64,
+        logger: Logger
+    ) {
+        self.api = api
+        self.database = database
+        self.ingest = ingest
+        self.clock = clock
+        self.pollIntervalMillis = pollIntervalMillis
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let handled: Int
+            do { handled = try await runOnce() } catch {
+                logger.error("refund fetch round failed; will retry", metadata: ["error": "\(error)"])
+                handled = 0
+            }
+            if handled == 0 {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(pollIntervalMillis)) }
+            }
+        }
+    }
+
+    /// One round over the due charges. Returns how many it handled.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let due = try await database.transaction { db in
+            try await RefundFetchStore.due(now: clock.nowMillis(), limit: Self.batchSize, db)
+        }
+        for row in due {
+            do {
+                let refunds = try await api.get("/v1/refunds", query: [("charge", row.charge), ("limit", "\(Self.maxRefundsPerCharge)")])
+                guard case .array(let objects)? = refunds["data"] else {
+                    throw OperatorError(.unreachable, "Stripe /v1/refunds: answer has no data list")
+                }
+                for object in objects {
+                    guard let event = Self.event(for: object, livemode: ingest.livemode) else { continue }
+                    let raw = Array(event.canonicalText.utf8)
+                    let decoded = try StripeEvent.decode(raw)
+                    _ = try await ingest.ingest(decoded, rawBody: raw)
+                }
+                try await database.transaction { db in
+                    try await RefundFetchStore.finish(charge: row.charge, requestedAt: row.requestedAtMillis, now: clock.nowMillis(), db)
+                }
+            } catch {
+                let wait = min(Self.baseBackoffMillis << min(row.attempts, 20), Self.maxBackoffMillis)
+                logger.warning(
+                    "could not fetch a charge's refunds; will retry",
+                    metadata: ["charge": "\(row.charge)", "attempts": "\(row.attempts + 1)", "error": "\(error)"]
+                )
+                try await database.transaction { db in
+                    try await RefundFetchStore.fail(charge: row.charge, error: "\(error)", retryAt: clock.nowMillis() + wait, db)
+                }
+            }
+        }
+        return due.count
+    }
+
+    /// The event a refund object in its current state stands for.
+    static func event(for refund: JSONValue, livemode: Bool) -> JSONValue? {
+        guard let id = refund["id"]?.stringValue, let status = refund["status"]?.stringValue else { return nil }
+        return .object([
+            "id": .string("evt_fetched_\(id)_\(status)"),
+            "object": .string("event"),
+            "type": .string(status == "failed" ? "refund.failed" : "refund.updated"),
+            "created": refund["created"] ?? .int(0),
+            "livemode": refund["livemode"] ?? .bool(livemode),
+            "api_version": .string(StripeAPIClient.apiVersion),
+            "data": .object(["object": refund]),
+        ])
+    }
+}

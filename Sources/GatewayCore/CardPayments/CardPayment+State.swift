@@ -1,0 +1,128 @@
+/// The stored form of a payment (JSON in `stripe_payments.state`), and the way a version-1
+/// state becomes a version-2 one.
+extension CardPayment: Codable {
+    enum CodingKeys: String, CodingKey {
+        case version, paymentIntent, paid, announced, sawUnpaid, sawFailed, sawExpired
+        case sessionClientReference, sessionMetadataAccount, paymentIntentMetadataAccount
+        case refunds, disputes, largestAmountRefunded
+        case park, namedAccount, creditedTo, release, ledger, legacyRefundPool, refundsPaidByPool
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try c.decodeIfPresent(Int.self, forKey: .version) ?? 1
+        guard version == Self.stateVersion else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .version, in: c,
+                debugDescription: "payment state version \(version); this build reads \(Self.stateVersion) (version 1 is converted by the store)"
+            )
+        }
+        paymentIntent = try c.decode(String.self, forKey: .paymentIntent)
+        paid = try c.decodeIfPresent(Paid.self, forKey: .paid)
+        announced = try c.decodeIfPresent(Paid.self, forKey: .announced)
+        sawUnpaid = try c.decodeIfPresent(Bool.self, forKey: .sawUnpaid) ?? false
+        sawFailed = try c.decodeIfPresent(Bool.self, forKey: .sawFailed) ?? false
+        sawExpired = try c.decodeIfPresent(Bool.self, forKey: .sawExpired) ?? false
+        sessionClientReference = try c.decodeIfPresent(String.self, forKey: .sessionClientReference)
+        sessionMetadataAccount = try c.decodeIfPresent(String.self, forKey: .sessionMetadataAccount)
+        paymentIntentMetadataAccount = try c.decodeIfPresent(String.self, forKey: .paymentIntentMetadataAccount)
+        refunds = try c.decodeIfPresent([String: Refund].self, forKey: .refunds) ?? [:]
+        disputes = try c.decodeIfPresent([String: Dispute].self, forKey: .disputes) ?? [:]
+        largestAmountRefunded = try c.decodeIfPresent(Int64.self, forKey: .largestAmountRefunded) ?? 0
+        park = try c.decodeIfPresent(ParkReason.self, forKey: .park)
+        namedAccount = try c.decodeIfPresent(String.self, forKey: .namedAccount)
+        creditedTo = try c.decodeIfPresent(String.self, forKey: .creditedTo)
+        release = try c.decodeIfPresent(Release.self, forKey: .release)
+        ledger = try c.decodeIfPresent([String: Int64].self, forKey: .ledger) ?? [:]
+        legacyRefundPool = try c.decodeIfPresent(Int64.self, forKey: .legacyRefundPool) ?? 0
+        refundsPaidByPool = try c.decodeIfPresent(Set<String>.self, forKey: .refundsPaidByPool) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Self.stateVersion, forKey: .version)
+        try c.encode(paymentIntent, forKey: .paymentIntent)
+        try c.encodeIfPresent(paid, forKey: .paid)
+        try c.encodeIfPresent(announced, forKey: .announced)
+        try c.encode(sawUnpaid, forKey: .sawUnpaid)
+        try c.encode(sawFailed, forKey: .sawFailed)
+        try c.encode(sawExpired, forKey: .sawExpired)
+        try c.encodeIfPresent(sessionClientReference, forKey: .sessionClientReference)
+        try c.encodeIfPresent(sessionMetadataAccount, forKey: .sessionMetadataAccount)
+        try c.encodeIfPresent(paymentIntentMetadataAccount, forKey: .paymentIntentMetadataAccount)
+        try c.encode(refunds, forKey: .refunds)
+        try c.encode(disputes, forKey: .disputes)
+        try c.encode(largestAmountRefunded, forKey: .largestAmountRefunded)
+        try c.encodeIfPresent(park, forKey: .park)
+        try c.encodeIfPresent(namedAccount, forKey: .namedAccount)
+        try c.encodeIfPresent(creditedTo, forKey: .creditedTo)
+        try c.encodeIfPresent(release, forKey: .release)
+        try c.encode(ledger, forKey: .ledger)
+        try c.encode(legacyRefundPool, forKey: .legacyRefundPool)
+        try c.encode(refundsPaidByPool.sorted(), forKey: .refundsPaidByPool)
+    }
+}
+
+/// What a version-1 state decided, and what it had already asked the wallet for. Its facts
+/// are not read: the store replays the payment's recorded events instead, since version 1
+/// dropped what it did not handle (`refund.failed`).
+public struct CardPaymentVersion1: Sendable, Decodable {
+    struct Dispute: Decodable, Sendable {
+        var amount: Int64
+        var debited: Bool
+        var reversed: Bool
+    }
+
+    var base: String?
+    var parkedReason: String?
+    var account: String?
+    var creditedCents: Int64?
+    var refundWatermark: Int64?
+    var disputes: [String: Dispute]?
+
+    /// Refund ids whose own key version 1 may have used (`stripe:<re>`), for the caller to
+    /// look up in the outbox.
+    public static func refundKeys(recorded: [CardPaymentFact]) -> [String] {
+        var payment = CardPayment(paymentIntent: "")
+        for fact in recorded { _ = payment.record(fact) }
+        return payment.refunds.keys.sorted().map { "stripe:\($0)" }
+    }
+}
+
+extension CardPayment {
+    /// A version-2 payment from a version-1 state: facts from the payment's recorded events
+    /// (replayed with no decisions), decisions and wallet effects from the old state.
+    /// - Parameter refundDebits: the `stripe:<re>` keys already in the outbox, with their
+    ///   signed cents. Version 1 debited the rest of its refunds under `…:refunds_to:N` keys;
+    ///   that sum becomes a pool later succeeded refunds draw on instead of debiting again.
+    public static func converting(
+        _ old: CardPaymentVersion1, paymentIntent: String, recorded: [CardPaymentFact], refundDebits: [String: Int64]
+    ) -> CardPayment {
+        var payment = CardPayment(paymentIntent: paymentIntent)
+        for fact in recorded { _ = payment.record(fact) }
+        if old.base == "credited", let account = old.account, let credited = old.creditedCents {
+            payment.creditedTo = account
+            payment.ledger["stripe:\(paymentIntent)"] = credited
+            if payment.paid == nil { payment.paid = Paid(amount: credited, currency: Self.walletCurrency) }
+            var pool = old.refundWatermark ?? 0
+            for (key, cents) in refundDebits {
+                payment.ledger[key] = cents
+                pool += cents  // debits are negative
+            }
+            payment.legacyRefundPool = max(0, pool)
+            for (id, dispute) in old.disputes ?? [:] where dispute.debited {
+                payment.ledger["stripe:\(id)"] = -dispute.amount
+                // Version 1 debited on `created`: that debit stands as the withdrawal, so the
+                // dispute is never debited again nor reversed for want of `funds_withdrawn`.
+                var known = payment.disputes[id] ?? Dispute(amount: dispute.amount)
+                if known.withdrawnAmount == nil { known.withdrawnAmount = dispute.amount }
+                payment.disputes[id] = known
+                if dispute.reversed { payment.ledger["stripe:\(id):reversal"] = dispute.amount }
+            }
+        } else if old.base == "parked", let reason = old.parkedReason.flatMap(ParkReason.init(rawValue:)) {
+            payment.park = reason
+            if reason == .unknownAccount { payment.namedAccount = old.account }
+        }
+        return payment
+    }
+}
