@@ -16,6 +16,8 @@ public final class FakeStripeAPI: Sendable {
         let created: Int64
         let json: String
         var type: String?
+        /// A refund's charge, for `GET /v1/refunds?charge=`.
+        var charge: String?
     }
 
     private struct State {
@@ -53,12 +55,19 @@ public final class FakeStripeAPI: Sendable {
         box.state.withLock { $0.intents.append(Item(id: id, created: created, json: json)) }
     }
 
-    public func addRefund(id: String, paymentIntent: String, amount: Int64, created: Int64) {
+    public func addRefund(
+        id: String, paymentIntent: String, amount: Int64, created: Int64, status: String = "succeeded", charge: String? = nil
+    ) {
+        let charge = charge ?? "ch_\(paymentIntent.dropFirst(3))"
         let json = """
-            {"id":"\(id)","object":"refund","amount":\(amount),"currency":"usd","status":"succeeded","created":\(created),\
-            "livemode":false,"payment_intent":"\(paymentIntent)","charge":"ch_\(paymentIntent.dropFirst(3))"}
+            {"id":"\(id)","object":"refund","amount":\(amount),"currency":"usd","status":"\(status)","created":\(created),\
+            "livemode":false,"payment_intent":"\(paymentIntent)","charge":"\(charge)"}
             """
-        box.state.withLock { $0.refunds.append(Item(id: id, created: created, json: json)) }
+        box.state.withLock { state in
+            // A refund's new state replaces its old one, as Stripe's API shows only the current.
+            state.refunds.removeAll { $0.id == id }
+            state.refunds.append(Item(id: id, created: created, json: json, charge: charge))
+        }
     }
 
     public static func start() async throws -> FakeStripeAPI {
@@ -102,13 +111,14 @@ public final class FakeStripeAPI: Sendable {
         let lte = value("created[lte]").flatMap { Int64($0) } ?? .max
         let limit = min(100, value("limit").flatMap { Int($0) } ?? 10)
         let after = value("starting_after")
+        let charge = value("charge")
         let (all, pageSize) = box.state.withLock { state -> ([Item], Int) in
             state.pagesServed += 1
             return (items(state), state.pageSize)
         }
         // Newest first, as Stripe lists; ties keep insertion order reversed.
         var matching = all.enumerated().filter { _, item in
-            guard item.created >= gte, item.created <= lte else { return false }
+            guard item.created >= gte, item.created <= lte, charge == nil || item.charge == charge else { return false }
             guard !types.isEmpty else { return true }
             guard let type = item.type else { return false }
             return types.contains(type)

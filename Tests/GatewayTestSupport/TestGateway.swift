@@ -45,6 +45,8 @@ public final class TestGateway: Sendable {
             "OUTBOX_BACKOFF_MAX_MS": "200",
             "OUTBOX_REQUEST_TIMEOUT_MS": "2000",
         ]
+        // scripts/test.sh runs the Stripe and wallet suites again with bodies run twice.
+        if let twice = ProcessInfo.processInfo.environment["STORE_RUN_BODIES_TWICE"] { env["STORE_RUN_BODIES_TWICE"] = twice }
         env.merge(environment) { _, new in new }
         let (config, _) = try GatewayConfig.load(environment: env)
         var logger = Logger(label: "test-gateway")

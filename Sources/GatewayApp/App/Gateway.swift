@@ -70,7 +70,8 @@ public final class Gateway: Sendable {
         if tokens.isEmpty, needsTokens {
             tokens = [try DevelopmentSecrets.internalToken(dataDirectory: config.dataDirectory, logger: logger)]
         }
-        let database = try await config.database.open(logger: logger)
+        let opened = try await config.database.open(logger: logger)
+        let database: any Database = config.storeRunsBodiesTwice ? RunsBodiesTwice(opened) : opened
         do {
             let applied = try await Migrator(database: database).migrate(now: clock.nowMillis())
             if !applied.isEmpty {

@@ -15,6 +15,8 @@ extension ConfigKey {
     public static let all: [ConfigKey] = [
         ConfigKey(name: "DATABASE_URL", type: "url", defaultValue: nil, secret: true, readBy: "store",
                   summary: "Unset: SQLite at ./data/gateway.sqlite. `sqlite:PATH` for another file, `postgres://user:pass@host:port/db?sslmode=disable|prefer|require` for PostgreSQL. Secret because it may hold a password."),
+        ConfigKey(name: "STORE_RUN_BODIES_TWICE", type: "bool", defaultValue: "false", secret: false, readBy: "store",
+                  summary: "Testing only: every transaction body runs twice, the first run rolled back to a savepoint, as SQLite's group commit may do. The test suite runs the Stripe and wallet tests with it on, so no side effect (log, metric, HTTP call) can hide inside a body."),
         ConfigKey(name: "GATEWAY_PUBLIC_LISTEN", type: "host:port", defaultValue: "127.0.0.1:8080", secret: false, readBy: "serve, run",
                   summary: "Public listener: the Stripe webhook."),
         ConfigKey(name: "GATEWAY_INTERNAL_LISTEN", type: "host:port", defaultValue: "127.0.0.1:8081", secret: false, readBy: "serve, run",

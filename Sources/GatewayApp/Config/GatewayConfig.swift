@@ -8,6 +8,8 @@ import Store
 /// before it starts anything.
 public struct GatewayConfig: Sendable {
     public var database: DatabaseLocation
+    /// `STORE_RUN_BODIES_TWICE`: the test mode of `RunsBodiesTwice`.
+    public var storeRunsBodiesTwice: Bool
     public var publicListen: ListenAddress
     public var internalListen: ListenAddress
     /// Empty means "generate a development token" (only `run`/`serve` do that).
@@ -75,6 +77,7 @@ public struct GatewayConfig: Sendable {
         } catch {
             throw ConfigError(key: "DATABASE_URL", problem: error.description)
         }
+        storeRunsBodiesTwice = try reader.bool("STORE_RUN_BODIES_TWICE")
         publicListen = try reader.listen("GATEWAY_PUBLIC_LISTEN")
         internalListen = try reader.listen("GATEWAY_INTERNAL_LISTEN")
         internalTokens = try reader.secrets("GATEWAY_INTERNAL_TOKENS")

@@ -16,8 +16,8 @@ public struct StripeRefundFetcher: Service {
     /// A failed fetch waits this long, doubled per attempt up to `maxBackoffMillis`.
     static let baseBackoffMillis: Int64 = 5_000
     static let maxBackoffMillis: Int64 = 15 * 60_000
-    /// A charge has at most a few refunds; Stripe's page of 100 bounds a bad case.
-    static let maxRefundsPerCharge = 100
+    /// A charge has at most a few refunds; this bounds a bad case.
+    static let maxRefundsPerCharge = 1_000
 
     let api: StripeAPIClient
     let database: any Database
@@ -59,11 +59,8 @@ public struct StripeRefundFetcher: Service {
         }
         for row in due {
             do {
-                let refunds = try await api.get("/v1/refunds", query: [("charge", row.charge), ("limit", "\(Self.maxRefundsPerCharge)")])
-                guard case .array(let objects)? = refunds["data"] else {
-                    throw OperatorError(.unreachable, "Stripe /v1/refunds: answer has no data list")
-                }
-                for object in objects {
+                let objects = try await api.listAll("/v1/refunds", query: [("charge", row.charge)])
+                for object in objects.prefix(Self.maxRefundsPerCharge) {
                     guard let event = Self.event(for: object, livemode: ingest.livemode) else { continue }
                     let raw = Array(event.canonicalText.utf8)
                     let decoded = try StripeEvent.decode(raw)

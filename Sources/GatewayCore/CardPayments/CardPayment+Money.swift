@@ -23,17 +23,19 @@ extension CardPayment {
         ask("stripe:\(paymentIntent)", paid.amount, .cardTopup, paymentIntent)
         for (id, refund) in refunds.sorted(by: { $0.key < $1.key }) {
             let debitKey = "stripe:\(id)"
-            let debited: Int64? = ledger[debitKey].map { -$0 } ?? (refundsPaidByPool.contains(id) ? refund.amount : nil)
+            // What this refund took so far: its own key, and any share of version 1's pool.
+            var taken = -(ledger[debitKey] ?? 0) + (refundsPaidByPool[id] ?? 0)
             switch refund.state {
-            case .succeeded where debited == nil:
-                if legacyRefundPool >= refund.amount, refund.amount > 0 {
-                    legacyRefundPool -= refund.amount
-                    refundsPaidByPool.insert(id)
-                } else {
-                    ask(debitKey, -refund.amount, .refund, id)
+            case .succeeded where ledger[debitKey] == nil && taken < refund.amount:
+                let drawn = min(legacyRefundPool, refund.amount - taken)
+                if drawn > 0 {
+                    legacyRefundPool -= drawn
+                    refundsPaidByPool[id, default: 0] += drawn
+                    taken += drawn
                 }
+                ask(debitKey, -(refund.amount - taken), .refund, id)
             case .failed, .canceled:
-                if let debited { ask("\(debitKey):failed", debited, .refundReversal, id) }
+                if taken > 0 { ask("\(debitKey):failed", taken, .refundReversal, id) }
             default:
                 break
             }

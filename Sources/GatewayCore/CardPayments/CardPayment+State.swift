@@ -35,7 +35,7 @@ extension CardPayment: Codable {
         release = try c.decodeIfPresent(Release.self, forKey: .release)
         ledger = try c.decodeIfPresent([String: Int64].self, forKey: .ledger) ?? [:]
         legacyRefundPool = try c.decodeIfPresent(Int64.self, forKey: .legacyRefundPool) ?? 0
-        refundsPaidByPool = try c.decodeIfPresent(Set<String>.self, forKey: .refundsPaidByPool) ?? []
+        refundsPaidByPool = try c.decodeIfPresent([String: Int64].self, forKey: .refundsPaidByPool) ?? [:]
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -59,7 +59,7 @@ extension CardPayment: Codable {
         try c.encodeIfPresent(release, forKey: .release)
         try c.encode(ledger, forKey: .ledger)
         try c.encode(legacyRefundPool, forKey: .legacyRefundPool)
-        try c.encode(refundsPaidByPool.sorted(), forKey: .refundsPaidByPool)
+        try c.encode(refundsPaidByPool, forKey: .refundsPaidByPool)
     }
 }
 
@@ -90,6 +90,28 @@ public struct CardPaymentVersion1: Sendable, Decodable {
 }
 
 extension CardPayment {
+    /// Version 1 took `refundWatermark` cents for a payment's refunds, counting pending ones
+    /// (`amount_refunded`) and never giving back a failed one. That money is assigned to the
+    /// refunds it stood for: succeeded first, then pending, then failed or canceled (which
+    /// `settle` then gives back), each in id order, as far as it goes. Whatever a refund still
+    /// lacks is debited under its own key once it succeeds.
+    mutating func drawLegacyPool() {
+        func priority(_ state: RefundState) -> Int {
+            switch state {
+            case .succeeded: 0
+            case .pending, .requiresAction: 1
+            case .failed, .canceled: 2
+            }
+        }
+        let order = refunds.sorted { (priority($0.value.state), $0.key) < (priority($1.value.state), $1.key) }
+        for (id, refund) in order where legacyRefundPool > 0 && ledger["stripe:\(id)"] == nil && refundsPaidByPool[id] == nil {
+            let drawn = min(legacyRefundPool, refund.amount)
+            guard drawn > 0 else { continue }
+            refundsPaidByPool[id] = drawn
+            legacyRefundPool -= drawn
+        }
+    }
+
     /// A version-2 payment from a version-1 state: facts from the payment's recorded events
     /// (replayed with no decisions), decisions and wallet effects from the old state.
     /// - Parameter refundDebits: the `stripe:<re>` keys already in the outbox, with their
@@ -110,6 +132,7 @@ extension CardPayment {
                 pool += cents  // debits are negative
             }
             payment.legacyRefundPool = max(0, pool)
+            payment.drawLegacyPool()
             for (id, dispute) in old.disputes ?? [:] where dispute.debited {
                 payment.ledger["stripe:\(id)"] = -dispute.amount
                 // Version 1 debited on `created`: that debit stands as the withdrawal, so the

@@ -123,8 +123,8 @@ public struct CardPayment: Sendable, Equatable {
     /// Refund cents a version-1 state debited under keys not tied to one refund
     /// (`…:refunds_to:N`); succeeded refunds draw on it before debiting again.
     public internal(set) var legacyRefundPool: Int64 = 0
-    /// Refunds whose debit the legacy pool paid.
-    public internal(set) var refundsPaidByPool: Set<String> = []
+    /// Cents of each refund's debit the legacy pool paid.
+    public internal(set) var refundsPaidByPool: [String: Int64] = [:]
 
     public init(paymentIntent: String) { self.paymentIntent = paymentIntent }
 

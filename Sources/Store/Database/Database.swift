@@ -43,6 +43,15 @@ public protocol Database: Sendable {
     var dialect: SQLDialect { get }
     /// A short description for logs: the backend and where it is, never a password.
     var displayName: String { get }
+    /// Runs `body` in one transaction and returns its result once it is durable.
+    ///
+    /// **The body may run more than once.** On SQLite, concurrent transactions share one
+    /// `BEGIN IMMEDIATE … COMMIT` (`GroupCommit`); when one member throws, the group is rolled
+    /// back and the others run again, each in a savepoint. Only the last run's writes commit,
+    /// and the caller gets the last run's result. So a body must only read and write through
+    /// the executor: no logging, metrics, HTTP calls or other effects outside the store, and no
+    /// state captured from one run to the next. Do those after `transaction` returns.
+    /// `RunsBodiesTwice` (`STORE_RUN_BODIES_TWICE=true`) runs every body twice to prove it.
     func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
     func close() async
 }
