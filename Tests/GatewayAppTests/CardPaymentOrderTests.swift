@@ -199,7 +199,19 @@ struct CardPaymentOrderTests {
 
     /// The gateway's result in the model's terms.
     static func observed(_ history: CardHistory, on gw: TestGateway) async throws -> PaymentModel.Result {
-        var result = PaymentModel.Result(balances: try await outboxBalances(history.accounts, on: gw), payments: [:], parkedReasons: [:])
+        let entries = try await gw.gateway.database.transaction { db in
+            var entries: [String] = []
+            for account in history.accounts {
+                for row in try await db.query("SELECT idempotency_key, direction, amount_cents FROM outbox WHERE account_id = $1", [.text(account)]) {
+                    let cents = try row.int("amount_cents")
+                    entries.append("\(account) \(try row.text("idempotency_key")) \(try row.text("direction") == "debit" ? -cents : cents)")
+                }
+            }
+            return entries.sorted()
+        }
+        var result = PaymentModel.Result(
+            balances: try await outboxBalances(history.accounts, on: gw), payments: [:], parkedReasons: [:], entries: entries
+        )
         for story in history.stories {
             guard let row = try await gw.gateway.database.transaction({ db in try await StripeStore.payment(story.paymentIntent, db) }),
                   row.status != "awaiting_payment", row.status != "new" else { continue }

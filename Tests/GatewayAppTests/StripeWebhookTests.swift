@@ -65,6 +65,12 @@ struct StripeWebhookTests {
         }
         #expect(try await gw.gateway.outbox.list(status: .parked, limit: 10).isEmpty)
         #expect(try await gw.gateway.wallet.balanceMismatches().isEmpty)
+        // Counted once per delivery, also when transaction bodies run twice
+        // (STORE_RUN_BODIES_TWICE): no metric hides inside a transaction.
+        let metrics = try await gw.request(.GET, "/metrics").text
+        let counted = metrics.split(separator: "\n").filter { $0.hasPrefix("gateway_stripe_webhooks_total{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+        #expect(Int(counted) == scenario.deliveries.count, "\(metrics.prefix(1500))")
     }
 
     @Test("one event delivered 50 times at once credits once", arguments: TestBackend.available)

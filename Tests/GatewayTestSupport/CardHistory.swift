@@ -107,11 +107,14 @@ public enum PaymentModel {
         public var balances: [String: Int64]
         public var payments: [String: String]
         public var parkedReasons: [String: String]
+        /// Every wallet effect as "account key ±cents", sorted: the keys themselves must agree.
+        public var entries: [String]
 
-        public init(balances: [String: Int64], payments: [String: String], parkedReasons: [String: String]) {
+        public init(balances: [String: Int64], payments: [String: String], parkedReasons: [String: String], entries: [String]) {
             self.balances = balances
             self.payments = payments
             self.parkedReasons = parkedReasons
+            self.entries = entries
         }
     }
 
@@ -142,7 +145,11 @@ public enum PaymentModel {
             }
             var balances: [String: Int64] = [:]
             if case .object(let fields)? = result["balances"] { balances = fields.compactMapValues(\.intValue) }
-            return Result(balances: balances, payments: strings("payments"), parkedReasons: strings("parked_reasons"))
+            var entries: [String] = []
+            if case .array(let list)? = result["entries"] {
+                entries = list.map { "\($0["account"]?.stringValue ?? "") \($0["key"]?.stringValue ?? "") \($0["amount"]?.intValue ?? 0)" }
+            }
+            return Result(balances: balances, payments: strings("payments"), parkedReasons: strings("parked_reasons"), entries: entries.sorted())
         }
     }
 }

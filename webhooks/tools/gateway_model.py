@@ -33,7 +33,7 @@ REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.re
 REFUND_RANK = {"pending": 0, "requires_action": 1, "succeeded": 2, "failed": 3, "canceled": 3}
 
 # Parks only an operator lifts (gateway payments release); missing_account is re-evaluated instead.
-OPERATOR_PARKS = {"unknown_account", "unsupported_currency", "livemode_mismatch"}
+OPERATOR_PARKS = {"unknown_account", "unsupported_currency", "livemode_mismatch", "conflicting_accounts"}
 
 
 def _id(value):
@@ -242,8 +242,11 @@ class Gateway:
                 return  # operator parks wait for a release; unpaid payments are not checked
             amount, currency = pay.paid
             account = pay.account_named()
+            named = {v for v in pay.sources.values() if v}
             if currency != "usd":
                 pay.park = "unsupported_currency"
+            elif len(named) > 1:
+                pay.park = "conflicting_accounts"  # the sources name different accounts
             elif account is None:
                 pay.park = "missing_account"
             elif account not in self.accounts:

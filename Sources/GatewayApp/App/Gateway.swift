@@ -190,7 +190,7 @@ public final class Gateway: Sendable {
         guard let key = config.stripe.apiKey else { return nil }
         return StripeRefundFetcher(
             api: StripeAPIClient(baseURL: config.stripe.apiBase, key: key), database: database, ingest: stripeIngest, clock: clock,
-            pollIntervalMillis: Self.refundFetchPollMillis, logger: logger.with(component: "stripe-refunds")
+            pollIntervalMillis: Self.refundFetchPollMillis, metrics: metrics, logger: logger.with(component: "stripe-refunds")
         )
     }
 

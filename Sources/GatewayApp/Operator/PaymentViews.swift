@@ -10,11 +10,14 @@ extension Gateway {
 
     /// A payment, its events in arrival order, and the outbox rows (ledger effects) it caused.
     public func paymentDetail(_ paymentIntent: String) async throws -> JSONValue? {
-        let found = try await database.transaction { db -> (StripeStore.PaymentRow, [StripeStore.EventRow])? in
+        let found = try await database.transaction { db -> (StripeStore.PaymentRow, [StripeStore.EventRow], [RefundFetchStore.Row])? in
             guard let payment = try await StripeStore.payment(paymentIntent, db), payment.status != "new" else { return nil }
-            return (payment, try await StripeStore.events(paymentIntent: paymentIntent, db))
+            return (
+                payment, try await StripeStore.events(paymentIntent: paymentIntent, db),
+                try await RefundFetchStore.waiting(paymentIntent: paymentIntent, db)
+            )
         }
-        guard let (payment, events) = found else { return nil }
+        guard let (payment, events, fetches) = found else { return nil }
         // A payment has a handful of effects (credit, refunds, disputes); 1,000 bounds a bad case.
         let effects = try await outbox.list(detailsContaining: "\"stripe_payment_intent\":\"\(paymentIntent)\"", limit: 1_000)
             .map(OperatorViews.outboxJSON)
@@ -22,6 +25,14 @@ extension Gateway {
             "payment": PaymentViews.paymentJSON(payment),
             "events": .array(events.map(PaymentViews.eventSummaryJSON)),
             "ledger_effects": .array(effects),
+            // Charges whose refunds are still to be listed from Stripe's API, with the last error.
+            "refund_fetches": .array(fetches.map { fetch in
+                .object([
+                    "charge": .string(fetch.charge), "attempts": .int(fetch.attempts),
+                    "requested_at": .string(Timestamp.rfc3339(millis: fetch.requestedAtMillis)),
+                    "last_error": fetch.lastError.map(JSONValue.string) ?? .null,
+                ])
+            }),
         ])
     }
 
@@ -93,6 +104,7 @@ public enum PaymentViews {
         switch refusal {
         case .livemodeMismatch: "refused: other mode"
         case .notPaid: "refused: not paid"
+        case .invalidAmount: "refused: amount"
         case .currency(let currency): "refused: \(currency.uppercased())"
         case .notParked, .unknownAccount: ""
         }

@@ -126,6 +126,13 @@ public struct StripeReconciler: Sendable {
                 action: Self.parkedAction(simulated)
             ))
         }
+        if simulated.legacyRefundPool > 0 {
+            report.discrepancies.append(Discrepancy(
+                kind: "unattributed_refund_debit", subject: pi, account: simulated.account,
+                detail: "\(simulated.legacyRefundPool) cents of refunds debited before the per-refund rules are not tied to a refund Stripe reported",
+                action: "compare the charge's refunds in the Stripe dashboard; give back what no refund explains with `gateway adjust`"
+            ))
+        }
         guard let truth = Self.succeededAmount(events.map(\.event)) else { return }
         succeeded.insert(pi)
         let key = try IdempotencyKey.stripePayment(pi)

@@ -9,19 +9,24 @@ import Stripe
 enum PaymentStates {
     /// The payment, locked for this transaction; a new one when it was never seen.
     /// - Parameter excluding: the event being applied now (recorded already, applied after).
+    /// - Parameter fetchRefunds: a version-1 state whose refund debits cannot all be
+    ///   attributed queues its charges for `StripeRefundFetcher`.
     static func lock(
-        _ paymentIntent: String, livemode: Bool, excluding eventID: String?, now: Int64, _ db: any SQLExecutor
+        _ paymentIntent: String, livemode: Bool, excluding eventID: String?, now: Int64, fetchRefunds: Bool = false,
+        _ db: any SQLExecutor
     ) async throws -> CardPayment {
         guard let json = try await StripeStore.lockPayment(paymentIntent, now: now, db) else {
             return CardPayment(paymentIntent: paymentIntent)
         }
-        return try await decode(json, paymentIntent: paymentIntent, livemode: livemode, excluding: eventID, db)
+        return try await decode(
+            json, paymentIntent: paymentIntent, livemode: livemode, excluding: eventID, fetchRefunds: fetchRefunds, now: now, db
+        )
     }
 
     /// The payment without locking (views, reconciliation's dry run); nil when never seen.
     static func read(_ paymentIntent: String, livemode: Bool, _ db: any SQLExecutor) async throws -> CardPayment? {
         guard let json = try await StripeStore.paymentState(paymentIntent, db) else { return nil }
-        return try await decode(json, paymentIntent: paymentIntent, livemode: livemode, excluding: nil, db)
+        return try await decode(json, paymentIntent: paymentIntent, livemode: livemode, excluding: nil, fetchRefunds: false, now: nil, db)
     }
 
     static func save(_ payment: CardPayment, now: Int64, _ db: any SQLExecutor) async throws {
@@ -40,7 +45,8 @@ enum PaymentStates {
     private struct VersionProbe: Decodable { let version: Int? }
 
     static func decode(
-        _ json: String, paymentIntent: String, livemode: Bool, excluding eventID: String?, _ db: any SQLExecutor
+        _ json: String, paymentIntent: String, livemode: Bool, excluding eventID: String?, fetchRefunds: Bool, now: Int64?,
+        _ db: any SQLExecutor
     ) async throws -> CardPayment {
         let data = Data(json.utf8)
         guard try JSONDecoder().decode(VersionProbe.self, from: data).version == nil else {
@@ -53,6 +59,16 @@ enum PaymentStates {
             recorded.append(fact)
         }
         let refundDebits = try await OutboxStore.signedCents(keys: CardPaymentVersion1.refundKeys(recorded: recorded), db)
-        return CardPayment.converting(old, paymentIntent: paymentIntent, recorded: recorded, refundDebits: refundDebits)
+        let disputeEffects = try await OutboxStore.signedCents(keys: old.disputeKeys(), db)
+        let converted = CardPayment.converting(
+            old, paymentIntent: paymentIntent, recorded: recorded, refundDebits: refundDebits, disputeEffects: disputeEffects
+        )
+        if converted.legacyRefundPool > 0, fetchRefunds, let now {
+            // Version 1 took refund money it cannot attribute; the charge's refunds say whose.
+            for charge in CardPaymentVersion1.charges(recorded: recorded) {
+                try await RefundFetchStore.request(charge: charge, paymentIntent: paymentIntent, now: now, db)
+            }
+        }
+        return converted
     }
 }

@@ -89,15 +89,16 @@ public struct StripeIngest: Sendable {
     private func apply(
         _ event: StripeEvent, paymentIntent: String, fact: CardPaymentFact, now: Int64, _ db: any SQLExecutor
     ) async throws -> CardPaymentOutcome {
-        var payment = try await PaymentStates.lock(paymentIntent, livemode: livemode, excluding: event.id, now: now, db)
+        var payment = try await PaymentStates.lock(
+            paymentIntent, livemode: livemode, excluding: event.id, now: now, fetchRefunds: refundFetching, db
+        )
         let existing = try await Self.existingAccounts(payment.candidateAccounts(with: fact), db)
         let (outcome, effects) = payment.apply(
             CardPaymentInput(eventID: event.id, paymentIntent: paymentIntent, livemode: event.livemode, fact: fact),
             context: CardPayment.Context(livemode: livemode, existingAccounts: existing)
         )
         try await Self.enqueue(effects, eventID: event.id, paymentIntent: paymentIntent, now: now, db)
-        if refundFetching, event.livemode == livemode, case .chargeRefunded(let charge?, let cumulative, let embedded) = fact,
-           embedded.isEmpty, cumulative > 0 {
+        if refundFetching, event.livemode == livemode, case .chargeRefunded(let charge?, _, let embedded) = fact, embedded.isEmpty {
             // This charge.refunded cannot say which refund moved; Stripe's API can.
             try await RefundFetchStore.request(charge: charge, paymentIntent: paymentIntent, now: now, db)
         }

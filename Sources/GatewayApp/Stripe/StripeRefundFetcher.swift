@@ -9,7 +9,9 @@ import Stripe
 /// move money per refund even when the endpoint misses `refund.*` events.
 ///
 /// Each refund state becomes one synthetic event, `evt_fetched_<re>_<status>`: applying it
-/// again is a duplicate, and a later state is a new fact. Runs only with `STRIPE_API_KEY`.
+/// again is a duplicate, and a later state is a new fact. A charge stays due, with backoff,
+/// while any of its refunds is pending. Runs only with `STRIPE_API_KEY`; with several
+/// instances each may fetch the same charge, which only repeats duplicates.
 public struct StripeRefundFetcher: Service {
     /// Charges handled per round; each is one API call.
     static let batchSize = 20
@@ -24,12 +26,14 @@ public struct StripeRefundFetcher: Service {
     let ingest: StripeIngest
     let clock: WallClock
     let pollIntervalMillis: Int64
+    let metrics: GatewayMetrics
     let logger: Logger
 
     public init(
         api: StripeAPIClient, database: any Database, ingest: StripeIngest, clock: WallClock, pollIntervalMillis: Int64,
-        logger: Logger
+        metrics: GatewayMetrics, logger: Logger
     ) {
+        self.metrics = metrics
         self.api = api
         self.database = database
         self.ingest = ingest
@@ -60,17 +64,34 @@ public struct StripeRefundFetcher: Service {
         for row in due {
             do {
                 let objects = try await api.listAll("/v1/refunds", query: [("charge", row.charge)])
-                for object in objects.prefix(Self.maxRefundsPerCharge) {
-                    guard let event = Self.event(for: object, livemode: ingest.livemode) else { continue }
+                guard objects.count <= Self.maxRefundsPerCharge else {
+                    throw OperatorError(.refused, "charge \(row.charge) lists \(objects.count) refunds, more than \(Self.maxRefundsPerCharge)")
+                }
+                var unsettled = 0
+                for object in objects {
+                    guard let event = Self.event(for: object, livemode: ingest.livemode) else {
+                        throw OperatorError(.unreachable, "Stripe listed a refund without id or status for charge \(row.charge)")
+                    }
                     let raw = Array(event.canonicalText.utf8)
                     let decoded = try StripeEvent.decode(raw)
                     _ = try await ingest.ingest(decoded, rawBody: raw)
+                    if ["pending", "requires_action"].contains(object["status"]?.stringValue ?? "") { unsettled += 1 }
                 }
+                let now = clock.nowMillis()
+                let pending = unsettled
                 try await database.transaction { db in
-                    try await RefundFetchStore.finish(charge: row.charge, requestedAt: row.requestedAtMillis, now: clock.nowMillis(), db)
+                    if pending > 0 {
+                        // Without refund.* events nothing else says when these settle: look again.
+                        try await RefundFetchStore.fail(
+                            charge: row.charge, error: "\(pending) refund(s) still pending; looking again",
+                            retryAt: now + Self.backoff(attempts: row.attempts), db
+                        )
+                    } else {
+                        try await RefundFetchStore.finish(charge: row.charge, requestedAt: row.requestedAtMillis, now: now, db)
+                    }
                 }
             } catch {
-                let wait = min(Self.baseBackoffMillis << min(row.attempts, 20), Self.maxBackoffMillis)
+                let wait = Self.backoff(attempts: row.attempts)
                 logger.warning(
                     "could not fetch a charge's refunds; will retry",
                     metadata: ["charge": "\(row.charge)", "attempts": "\(row.attempts + 1)", "error": "\(error)"]
@@ -80,7 +101,13 @@ public struct StripeRefundFetcher: Service {
                 }
             }
         }
+        let waiting = try await database.transaction { db in try await RefundFetchStore.waiting(db).count }
+        metrics.refundFetchesWaiting(waiting)
         return due.count
+    }
+
+    static func backoff(attempts: Int64) -> Int64 {
+        min(baseBackoffMillis << min(attempts, 20), maxBackoffMillis)
     }
 
     /// The event a refund object in its current state stands for.

@@ -48,6 +48,9 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// What recorded events did to their payments (applied, parked, waiting, ignored, unhandled, duplicate).
+    /// Charges whose refunds are still to be fetched from Stripe (or still pending there).
+    func refundFetchesWaiting(_ count: Int) { gauge("gateway_stripe_refund_fetches_waiting").record(count) }
+
     func webhookOutcome(_ label: String) {
         counter("gateway_stripe_events_total", [("outcome", label)]).increment()
     }

@@ -21,20 +21,22 @@ extension CardPayment {
             effects.append(CardPaymentEffect(key: key, account: account, amountCents: cents, kind: kind, stripeObject: object))
         }
         ask("stripe:\(paymentIntent)", paid.amount, .cardTopup, paymentIntent)
-        for (id, refund) in refunds.sorted(by: { $0.key < $1.key }) {
+        // Succeeded refunds first, so that version 1's pool goes to them before any of it is
+        // given back for a failed one.
+        let ordered = refunds.sorted { ($0.value.state == .succeeded ? 0 : 1, $0.key) < ($1.value.state == .succeeded ? 0 : 1, $1.key) }
+        for (id, refund) in ordered {
             let debitKey = "stripe:\(id)"
             // What this refund took so far: its own key, and any share of version 1's pool.
             var taken = -(ledger[debitKey] ?? 0) + (refundsPaidByPool[id] ?? 0)
             switch refund.state {
             case .succeeded where ledger[debitKey] == nil && taken < refund.amount:
-                let drawn = min(legacyRefundPool, refund.amount - taken)
-                if drawn > 0 {
-                    legacyRefundPool -= drawn
-                    refundsPaidByPool[id, default: 0] += drawn
-                    taken += drawn
-                }
+                taken += drawPool(for: id, upTo: refund.amount - taken)
                 ask(debitKey, -(refund.amount - taken), .refund, id)
             case .failed, .canceled:
+                // Version 1 counted pending refunds too (`amount_refunded`): what is left of its
+                // pool after every succeeded refund had its share was taken for refunds like
+                // this one. Giving it back never returns more than was taken.
+                if taken == 0, ledger["\(debitKey):failed"] == nil { taken += drawPool(for: id, upTo: refund.amount) }
                 if taken > 0 { ask("\(debitKey):failed", taken, .refundReversal, id) }
             default:
                 break
@@ -50,5 +52,14 @@ extension CardPayment {
             }
         }
         return effects
+    }
+
+    /// Assigns up to `cents` of version 1's pool to a refund; returns what it got.
+    private mutating func drawPool(for id: String, upTo cents: Int64) -> Int64 {
+        let drawn = min(legacyRefundPool, cents)
+        guard drawn > 0 else { return 0 }
+        legacyRefundPool -= drawn
+        refundsPaidByPool[id, default: 0] += drawn
+        return drawn
     }
 }

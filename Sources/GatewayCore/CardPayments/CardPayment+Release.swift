@@ -3,6 +3,7 @@ extension CardPayment {
         case notParked(status: String)
         case livemodeMismatch
         case notPaid
+        case invalidAmount
         case currency(String)
         case unknownAccount(String)
 
@@ -15,6 +16,7 @@ extension CardPayment {
             case .notPaid:
                 "no paid or succeeded event was recorded for this payment, so there is no money to release "
                     + "(an unpaid or failed payment never reached Stripe's balance)"
+            case .invalidAmount: "the paid amount is not positive; settle it by hand with `gateway adjust`"
             case .currency(let currency):
                 "the payment is in \(currency.uppercased()) and wallets hold \(CardPayment.walletCurrency.uppercased()); "
                     + "refund it in Stripe instead"
@@ -38,6 +40,7 @@ extension CardPayment {
         guard let park else { return .failure(.notParked(status: status)) }
         guard park != .livemodeMismatch else { return .failure(.livemodeMismatch) }
         guard let paid else { return .failure(.notPaid) }
+        guard paid.amount > 0 else { return .failure(.invalidAmount) }
         guard paid.currency == Self.walletCurrency else { return .failure(.currency(paid.currency)) }
         guard accountExists else { return .failure(.unknownAccount(account)) }
         self.release = Release(account: account, from: park, operatorName: operatorName, reason: reason)

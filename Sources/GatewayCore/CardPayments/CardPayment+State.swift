@@ -82,6 +82,19 @@ public struct CardPaymentVersion1: Sendable, Decodable {
 
     /// Refund ids whose own key version 1 may have used (`stripe:<re>`), for the caller to
     /// look up in the outbox.
+    /// The keys version 1 may have used for this state's disputes, to look up what they
+    /// actually moved (version 1 overwrote a dispute's amount with every event's).
+    public func disputeKeys() -> [String] {
+        (disputes ?? [:]).keys.sorted().flatMap { ["stripe:\($0)", "stripe:\($0):reversal"] }
+    }
+
+    /// The charges the recorded `charge.refunded` events name, whose refunds may be fetched.
+    public static func charges(recorded: [CardPaymentFact]) -> [String] {
+        var charges: [String] = []
+        for case .chargeRefunded(let charge?, _, _) in recorded where !charges.contains(charge) { charges.append(charge) }
+        return charges
+    }
+
     public static func refundKeys(recorded: [CardPaymentFact]) -> [String] {
         var payment = CardPayment(paymentIntent: "")
         for fact in recorded { _ = payment.record(fact) }
@@ -117,8 +130,10 @@ extension CardPayment {
     /// - Parameter refundDebits: the `stripe:<re>` keys already in the outbox, with their
     ///   signed cents. Version 1 debited the rest of its refunds under `…:refunds_to:N` keys;
     ///   that sum becomes a pool later succeeded refunds draw on instead of debiting again.
+    /// - Parameter disputeEffects: the `disputeKeys()` found in the outbox, with their signed cents.
     public static func converting(
-        _ old: CardPaymentVersion1, paymentIntent: String, recorded: [CardPaymentFact], refundDebits: [String: Int64]
+        _ old: CardPaymentVersion1, paymentIntent: String, recorded: [CardPaymentFact], refundDebits: [String: Int64],
+        disputeEffects: [String: Int64] = [:]
     ) -> CardPayment {
         var payment = CardPayment(paymentIntent: paymentIntent)
         for fact in recorded { _ = payment.record(fact) }
@@ -132,17 +147,26 @@ extension CardPayment {
                 pool += cents  // debits are negative
             }
             payment.legacyRefundPool = max(0, pool)
+            // Bookkeeping only, never asked for: what version 1 took under its `refunds_to:N`
+            // keys, so the ledger's total is the wallet's money for this payment.
+            if payment.legacyRefundPool > 0 { payment.ledger["stripe:\(paymentIntent):refunds_to:*"] = -payment.legacyRefundPool }
             payment.drawLegacyPool()
             for (id, dispute) in old.disputes ?? [:] where dispute.debited {
-                payment.ledger["stripe:\(id)"] = -dispute.amount
+                // What the outbox holds is what moved; the state's amount is the last event's.
+                let debited = -(disputeEffects["stripe:\(id)"] ?? -dispute.amount)
+                payment.ledger["stripe:\(id)"] = -debited
                 // Version 1 debited on `created`: that debit stands as the withdrawal, so the
                 // dispute is never debited again nor reversed for want of `funds_withdrawn`.
-                var known = payment.disputes[id] ?? Dispute(amount: dispute.amount)
-                if known.withdrawnAmount == nil { known.withdrawnAmount = dispute.amount }
+                var known = payment.disputes[id] ?? Dispute(amount: debited)
+                known.withdrawnAmount = debited
                 payment.disputes[id] = known
-                if dispute.reversed { payment.ledger["stripe:\(id):reversal"] = dispute.amount }
+                if dispute.reversed || disputeEffects["stripe:\(id):reversal"] != nil {
+                    payment.ledger["stripe:\(id):reversal"] = disputeEffects["stripe:\(id):reversal"] ?? debited
+                }
             }
-        } else if old.base == "parked", let reason = old.parkedReason.flatMap(ParkReason.init(rawValue:)) {
+        } else if old.base == "parked", payment.paid != nil, let reason = old.parkedReason.flatMap(ParkReason.init(rawValue:)) {
+            // Version 1 also parked unpaid sessions; version 2 decides parks when money is paid,
+            // so those are decided again.
             payment.park = reason
             if reason == .unknownAccount { payment.namedAccount = old.account }
         }

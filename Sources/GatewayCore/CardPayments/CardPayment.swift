@@ -28,6 +28,8 @@ public struct CardPayment: Sendable, Equatable {
         case unsupportedCurrency = "unsupported_currency"
         case missingAccount = "missing_account"
         case unknownAccount = "unknown_account"
+        /// The account sources name different accounts: a platform bug a person must settle.
+        case conflictingAccounts = "conflicting_accounts"
         case invalidAmount = "invalid_amount"
 
         /// Only a missing account resolves by itself (a later event names one); every other
@@ -272,15 +274,21 @@ public struct CardPayment: Sendable, Equatable {
     }
 
     private mutating func announcePaid(_ amount: Int64?, _ currency: String?) {
-        // The first paid announcement fixes the amount; the others repeat it.
-        guard paid == nil else { return }
-        paid = Paid(amount: amount ?? 0, currency: currency ?? "")
+        // The first paid announcement fixes the amount; the others repeat it. One without an
+        // amount or currency says nothing usable: the next announcement will.
+        guard paid == nil, let amount, let currency else { return }
+        paid = Paid(amount: amount, currency: currency)
     }
 
     private mutating func recordRefund(_ object: CardPaymentFact.RefundObject) {
         guard let state = RefundState(rawValue: object.status) else { return }
         if let kept = refunds[object.id], kept.state.rank >= state.rank { return }
         refunds[object.id] = Refund(amount: refunds[object.id]?.amount ?? object.amount, state: state)
+    }
+
+    /// The distinct accounts the sources name.
+    public var namedAccounts: Set<String> {
+        Set([paymentIntentMetadataAccount, sessionClientReference, sessionMetadataAccount].compactMap { $0 })
     }
 
     /// Resolution order: PaymentIntent metadata, session client_reference_id, session metadata.
@@ -294,6 +302,9 @@ public struct CardPayment: Sendable, Equatable {
         guard creditedTo == nil, park?.waitsForOperator != true, let paid else { return }
         namedAccount = nil
         guard paid.currency == Self.walletCurrency else { return park = .unsupportedCurrency }
+        // The platform sets every source to the same account; disagreeing sources would make
+        // the account depend on which event came first.
+        guard namedAccounts.count <= 1 else { return park = .conflictingAccounts }
         guard let account = resolvedAccount else { return park = .missingAccount }
         guard context.existingAccounts.contains(account) else {
             namedAccount = account

@@ -40,6 +40,17 @@ public enum RefundFetchStore {
         ).map(row)
     }
 
+    /// The charges of one payment still waiting, for `payments show`.
+    public static func waiting(paymentIntent: String, _ db: any SQLExecutor) async throws -> [Row] {
+        try await db.query(
+            """
+            SELECT charge_id, payment_intent, requested_at, attempts, last_error FROM stripe_refund_fetches
+            WHERE done_at IS NULL AND payment_intent = $1 ORDER BY requested_at, charge_id
+            """,
+            [.text(paymentIntent)]
+        ).map(row)
+    }
+
     /// Done, unless the charge was re-armed after this fetch began (`requestedAt` changed).
     public static func finish(charge: String, requestedAt: Int64, now: Int64, _ db: any SQLExecutor) async throws {
         try await db.query(

@@ -69,6 +69,16 @@ struct PaymentsCommand: AsyncParsableCommand {
                     }
                 }
                 print("\nledger effects:\n" + effects.render())
+                if case .array(let fetches)? = detail["refund_fetches"], !fetches.isEmpty {
+                    var table = TextTable("CHARGE", "ATTEMPTS", "REQUESTED", "LAST ERROR")
+                    for fetch in fetches {
+                        table.add(
+                            fetch["charge"]?.stringValue ?? "", "\(fetch["attempts"]?.intValue ?? 0)",
+                            fetch["requested_at"]?.stringValue ?? "", fetch["last_error"]?.stringValue ?? ""
+                        )
+                    }
+                    print("\nrefunds still to fetch from Stripe:\n" + table.render())
+                }
             }
         }
     }
