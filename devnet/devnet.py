@@ -3,7 +3,8 @@
 
 Blocks are mined only when a test asks (devnet_mine); contracts are compiled from
 devnet/contracts/*.vy at startup; test controls (devnet_*) send deposits of every awkward kind,
-force reorgs and inject node faults. See devnet/README.md for the methods and examples.
+force reorgs, inject node faults and serve a lagging second endpoint (devnet_lagView). See
+devnet/README.md for the methods and examples.
 
     .venv/bin/python devnet/devnet.py --port 8545 [--chain-id 1337] [--max-log-range N]
 
@@ -32,7 +33,7 @@ from jsonrpc_http import (  # noqa: E402
 )
 from log_filters import check_range, parse_log_filter, result_limit_error  # noqa: E402
 from evm_chain import (  # noqa: E402
-    GAS_CONTRACT_CALL, GAS_ETH, GAS_TOKEN, CallFailed, DevChain, encode_call,
+    GAS_CONTRACT_CALL, GAS_ETH, GAS_TOKEN, MAX_PREFIX_TRANSFERS, CallFailed, DevChain, encode_call,
 )
 from rpc_format import format_block, format_pending_block, format_receipts, format_transaction  # noqa: E402
 
@@ -40,6 +41,8 @@ TAGS = ("latest", "earliest", "pending", "safe", "finalized")
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 MAX_MINE = 10_000            # blocks per devnet_mine call
 MAX_REORG_DEPTH = 1_000
+MAX_LAG_BLOCKS = 1_000       # devnet_lagView
+REORG_OPTIONS = ("prefixTokenTransfers", "reincludeIn")
 MAX_FAULT_SECONDS = 600.0
 CACHE_BLOCKS = 4096          # formatted blocks/receipts kept (keyed by hash: immutable)
 
@@ -210,32 +213,58 @@ class LruCache:
 
 @dataclass
 class View:
-    """The chain as one call sees it: `head` is lowered by a stale_head fault."""
+    """The chain as one call sees it: `head` is lowered by a stale_head fault or by the lag of
+    the lagging endpoint, which also has no control methods (`controls` False)."""
 
     head: int
+    controls: bool = True
+
+
+class LaggingEndpoint(JsonRpcApp):
+    """The app of devnet_lagView's listener: the devnet's own chain, seen `lag` blocks behind.
+
+    Everything goes through Devnet.execute (same lock, same fault rules, same settings): the
+    lag only lowers the head of the View each call is answered from, exactly as a stale_head
+    fault does. Nothing is cached by block number, so after a reorg or a revert this endpoint
+    shows the new canonical chain at every height it can see.
+    """
+
+    def __init__(self, devnet: "Devnet"):
+        self.devnet = devnet
+        self.lag = 0
+
+    def execute(self, calls: list[Call], is_batch: bool) -> HttpAnswer:
+        return self.devnet.execute(calls, is_batch, endpoint=self)
 
 
 class Devnet(JsonRpcApp):
-    def __init__(self, chain_id: int, settings: Settings):
+    def __init__(self, chain_id: int, settings: Settings, verbose: bool = False):
         self.chain = DevChain(chain_id)
         self.chain.deploy_fixtures()
         self.settings = settings
+        self.verbose = verbose
         self.faults = FaultInjector()
         self._lock = threading.Lock()            # py-evm is not thread-safe
         self._stopping = threading.Event()       # wakes injected timeouts at shutdown
         self._blocks = LruCache(CACHE_BLOCKS)
         self._receipts = LruCache(CACHE_BLOCKS)
+        self._lag_server: Optional[RpcHttpServer] = None   # started by the first devnet_lagView
         self.methods: dict[str, Callable[[list, View], Any]] = {
             name[len("rpc_"):]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
         }
 
     def stop(self) -> None:
-        self._stopping.set()
+        self._stopping.set()   # devnet_lagView starts no listener from now on
+        server, self._lag_server = self._lag_server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
 
     # -----------------------------------------------------------------------------------------
     # Envelope: faults, one lock per request, optional reversed batches
 
-    def execute(self, calls: list[Call], is_batch: bool) -> HttpAnswer:
+    def execute(self, calls: list[Call], is_batch: bool, endpoint: Optional[LaggingEndpoint] = None) -> HttpAnswer:
+        """Answers one HTTP request of the main listener, or of the lagging one (`endpoint`)."""
         plan = self.faults.plan(calls)
         if plan.delay:
             # The injected fault itself: answer late so the client's timeout fires first.
@@ -243,23 +272,25 @@ class Devnet(JsonRpcApp):
         if plan.http_status is not None:
             return HttpAnswer(plan.http_status, f"devnet injected HTTP {plan.http_status}\n".encode(), "text/plain")
         with self._lock:
-            answers = [self._answer_with_fault(call, rule) for call, rule in zip(calls, plan.per_call)]
+            lag = endpoint.lag if endpoint is not None else 0   # one lag for the whole batch
+            answers = [self._answer_with_fault(call, rule, lag, endpoint is None)
+                       for call, rule in zip(calls, plan.per_call)]
         if is_batch and self.settings.shuffle_batches:
             calls, answers = calls[::-1], answers[::-1]
         return self.render(calls, answers, is_batch)
 
-    def _answer_with_fault(self, call: Call, rule: Optional[FaultRule]) -> list:
+    def _answer_with_fault(self, call: Call, rule: Optional[FaultRule], lag: int = 0, controls: bool = True) -> list:
         if rule is not None and rule.mode == "error":
             call = Call(id=call.id, method=call.method, is_notification=call.is_notification,
                         error=RpcError(rule.code, rule.message))
-        head = self._head()
+        head = max(0, self._head() - lag)
         if rule is not None and rule.mode == "stale_head":
             head = min(head, rule.frozen_head)  # after a revert the real head may be lower still
-        return self.answer(call, View(head))
+        return self.answer(call, View(head, controls))
 
     def dispatch(self, call: Call, context: View) -> Any:
         handler = self.methods.get(call.method)
-        if handler is None:
+        if handler is None or (call.method.startswith("devnet_") and not context.controls):
             raise RpcError(METHOD_NOT_FOUND, f"the method {call.method} does not exist/is not available")
         return handler(call.params, context)
 
@@ -543,13 +574,19 @@ class Devnet(JsonRpcApp):
         hashes = get_param(params, 1, "replacementTxs", required=False, default=None) or []
         if not isinstance(hashes, list):
             raise invalid_params("replacementTxs must be an array of transaction hashes")
+        options = self._reorg_options(get_param(params, 2, "options", required=False, default=None), depth)
         old_head = self.chain.head()
         try:
-            result = self.chain.reorg(depth, [parse_hash(h, "transaction hash") for h in hashes])
+            result = self.chain.reorg(depth, [parse_hash(h, "transaction hash") for h in hashes], **options)
         except ValueError as err:
             raise invalid_params(str(err))
         new_head = self.chain.head()
         new_by_number = dict(result.new_blocks)
+        placed = []
+        for tx_hash in result.reincluded:
+            block, index = self.chain.find_transaction(tx_hash)
+            placed.append({"hash": hexdata(tx_hash), "blockNumber": qty(block.number),
+                           "blockHash": hexdata(block.hash), "transactionIndex": qty(index)})
         return {
             "oldHead": {"number": qty(old_head.block_number), "hash": hexdata(old_head.hash)},
             "newHead": {"number": qty(new_head.block_number), "hash": hexdata(new_head.hash)},
@@ -558,8 +595,41 @@ class Devnet(JsonRpcApp):
                          for n, h in result.old_blocks],
             "orphanedTxs": [hexdata(h) for h in result.orphaned],
             "reincludedTxs": [hexdata(h) for h in result.reincluded],
+            "reincluded": placed,
+            "prefixTxs": [hexdata(h) for h in result.prefix],
             "droppedTxs": [hexdata(h) for h in result.dropped],
         }
+
+    @staticmethod
+    def _reorg_options(options: Any, depth: int) -> dict:
+        """devnet_reorg's third parameter → keyword arguments of DevChain.reorg."""
+        if options is None:
+            return {}
+        if not isinstance(options, dict):
+            raise invalid_params('options must be an object, e.g. {"prefixTokenTransfers": 2, "reincludeIn": 1}')
+        unknown = sorted(set(options) - set(REORG_OPTIONS))
+        if unknown:
+            raise invalid_params(f"unknown reorg option(s) {unknown}; known: {list(REORG_OPTIONS)}")
+        prefix = parse_count(options.get("prefixTokenTransfers"), "prefixTokenTransfers", 0, MAX_PREFIX_TRANSFERS)
+        reinclude_in = parse_count(options.get("reincludeIn"), "reincludeIn", 1, depth + 1)
+        if reinclude_in < 1:
+            raise invalid_params(f"invalid reincludeIn: must be between 1 and depth + 1 ({depth + 1}), got 0")
+        return {"prefix_transfers": prefix, "reinclude_in": reinclude_in}
+
+    def rpc_devnet_lagView(self, params: list, view: View) -> dict:
+        """Starts (once) or re-aims the lagging listener; see LaggingEndpoint."""
+        value = get_param(params, 0, "lagBlocks")
+        if value is None:
+            raise invalid_params("missing value for required argument 0 (lagBlocks)")
+        lag = parse_count(value, "lagBlocks", 0, MAX_LAG_BLOCKS)
+        if self._lag_server is None:
+            if self._stopping.is_set():
+                raise RpcError(SERVER_ERROR, "the devnet is stopping")
+            server = RpcHttpServer("127.0.0.1", 0, LaggingEndpoint(self), verbose=self.verbose)
+            threading.Thread(target=server.serve_forever, name="rpc-http-lag", daemon=True).start()
+            self._lag_server = server
+        self._lag_server.app.lag = lag
+        return {"url": self._lag_server.url, "lag": lag}
 
     def rpc_devnet_fault(self, params: list, view: View) -> list:
         spec = get_param(params, 0, "fault")
@@ -634,7 +704,7 @@ def main(argv: list[str]) -> int:
     settings = Settings(max_log_range=args.max_log_range, max_log_results=args.max_log_results,
                         log_limit_style=args.log_limit_style, safe_lag=args.safe_lag,
                         finalized_lag=args.finalized_lag, shuffle_batches=args.shuffle_batches)
-    devnet = Devnet(args.chain_id, settings)
+    devnet = Devnet(args.chain_id, settings, verbose=args.verbose)
     server = RpcHttpServer("127.0.0.1", args.port, devnet, verbose=args.verbose)
     ready = {"rpc_url": server.url, **devnet.info(), "pid": os.getpid(),
              "startup_seconds": round(time.monotonic() - started, 2)}

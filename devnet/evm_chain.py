@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import eth_abi
 import vyper
@@ -28,6 +28,9 @@ DELEGATION_PREFIX = b"\xef\x01\x00"   # EIP-7702 delegation designator: 0xef0100
 PRIORITY_FEE = 10**9                  # 1 gwei tip on every devnet transaction
 MAX_UINT256 = 2**256 - 1
 MAX_SNAPSHOTS = 10_000
+MAX_PREFIX_TRANSFERS = 50             # devnet_reorg's prefixTokenTransfers
+PREFIX_UNITS = 1_000_000              # each prefix transfer moves 1 USDT (6 decimals)
+PREFIX_SENDER_ETH = 10**21            # gas money written into the prefix sender's balance
 
 # Fixed gas limits: generous, so a transaction fails only where a test wants it to.
 GAS_ETH = 21_000
@@ -49,6 +52,7 @@ class Contract:
     name: str
     address: bytes
     abi: list
+    slots: dict = field(default_factory=dict)   # storage variable name -> slot (vyper's layout)
 
 
 @dataclass
@@ -75,6 +79,7 @@ class ReorgResult:
     orphaned: list[bytes]
     reincluded: list[bytes]
     dropped: list[bytes] = field(default_factory=list)
+    prefix: list[bytes] = field(default_factory=list)   # the prefixTokenTransfers, in block order
 
 
 class CallFailed(Exception):
@@ -98,11 +103,26 @@ def _revert_reason(data: Optional[bytes]) -> str:
     return "execution reverted"
 
 
-def compile_contract(name: str) -> tuple[bytes, list]:
-    """Compiles contracts/<name>.vy from source with the vyper package (no downloaded binary)."""
+def compile_contract(name: str) -> tuple[bytes, list, dict]:
+    """Compiles contracts/<name>.vy from source with the vyper package (no downloaded binary).
+
+    Returns the init code, the ABI and the storage slot of each storage variable.
+    """
     source = (CONTRACTS_DIR / f"{name}.vy").read_text()
-    output = vyper.compile_code(source, output_formats=["bytecode", "abi"])
-    return bytes.fromhex(output["bytecode"][2:]), output["abi"]
+    output = vyper.compile_code(source, output_formats=["bytecode", "abi", "layout"])
+    layout = output["layout"].get("storage_layout", {})
+    slots = {var: entry["slot"] for var, entry in layout.items() if isinstance(entry, dict) and "slot" in entry}
+    return bytes.fromhex(output["bytecode"][2:]), output["abi"], slots
+
+
+def hashmap_slot(slot: int, *keys: bytes) -> int:
+    """Storage slot of a vyper HashMap entry: keccak256(slot ++ key), nested once per key.
+
+    (vyper puts the slot first; Solidity hashes key ++ slot.) Keys are 20-byte addresses here.
+    """
+    for key in keys:
+        slot = int.from_bytes(keccak(slot.to_bytes(32, "big") + key.rjust(32, b"\x00")), "big")
+    return slot
 
 
 class DevChain:
@@ -120,6 +140,11 @@ class DevChain:
         self._rejecting: dict[bytes, bytes] = {}
         self._snapshots: dict[int, Snapshot] = {}
         self._snapshot_ids = itertools.count(1)
+        # devnet_reorg's prefix transfers: sent by an account of their own (not one of the ten
+        # devnet accounts, so no caller's nonces are consumed), moving the funder's USDT with
+        # transferFrom to addresses made from a counter that never repeats within a run.
+        self.prefix_sender = PrivateKey(keccak(b"gateway-devnet: prefix transfer sender"))
+        self._prefix_recipients = itertools.count(1)
 
     @property
     def chain(self) -> Any:
@@ -133,14 +158,14 @@ class DevChain:
 
         Addresses are deterministic (funder nonces 0..4), so they are the same on every run.
         """
-        token_code, token_abi = compile_contract("Token")
+        token_code, token_abi, token_slots = compile_contract("Token")
         supply = 10**9 * 10**6  # one billion tokens, 6 decimals
         for name in ("usdt", "lookalike"):
             ctor = eth_abi.encode(["string", "string", "uint8", "uint256"], ["Tether USD", "USDT", 6, supply])
-            self._deploy(name, token_code + ctor, token_abi)
+            self._deploy(name, token_code + ctor, token_abi, token_slots)
         for name, source in (("batch", "BatchTransfer"), ("forwarder", "Forwarder"), ("rejector", "Rejector")):
-            code, abi = compile_contract(source)
-            self._deploy(name, code, abi)
+            code, abi, slots = compile_contract(source)
+            self._deploy(name, code, abi, slots)
         for token in ("usdt", "lookalike"):
             approve = encode_call("approve(address,uint256)", ["address", "uint256"],
                                   [self.contracts["batch"].address, MAX_UINT256])
@@ -150,11 +175,11 @@ class DevChain:
         if failed or len(mined.included) != 7:
             raise RuntimeError(f"fixture deployment failed: {[h.hex() for h in failed]}")
 
-    def _deploy(self, name: str, init_code: bytes, abi: list) -> None:
+    def _deploy(self, name: str, init_code: bytes, abi: list, slots: dict) -> None:
         sender = self.funder.public_key.to_canonical_address()
         address = generate_contract_address(sender, self.next_nonce(sender))
         self.submit(self.funder, b"", 0, init_code, GAS_DEPLOY)
-        self.contracts[name] = Contract(name, address, abi)
+        self.contracts[name] = Contract(name, address, abi, slots)
 
     # -----------------------------------------------------------------------------------------
     # Reading
@@ -263,10 +288,14 @@ class DevChain:
 
     def submit(self, key: PrivateKey, to: bytes, value: int, data: bytes, gas: int, legacy: bool = False) -> bytes:
         """Signs a transaction from `key` and queues it until the next mined block."""
-        sender = self.account_address(key)
-        vm = self.chain.get_vm()
-        builder = vm.get_transaction_builder()
-        nonce = self.next_nonce(sender)
+        signed = self._sign(key, self.next_nonce(self.account_address(key)), to, value, data, gas, legacy)
+        self._mempool.append(signed)
+        return signed.hash
+
+    def _sign(self, key: PrivateKey, nonce: int, to: bytes, value: int, data: bytes, gas: int,
+              legacy: bool = False) -> Any:
+        """A signed transaction priced for the pending block (not queued)."""
+        builder = self.chain.get_vm().get_transaction_builder()
         base_fee = self.chain.header.base_fee_per_gas
         max_fee = 2 * base_fee + PRIORITY_FEE  # survives six consecutive full blocks
         if legacy:
@@ -276,9 +305,7 @@ class DevChain:
             unsigned = builder.new_unsigned_dynamic_fee_transaction(
                 chain_id=self.chain_id, nonce=nonce, max_priority_fee_per_gas=PRIORITY_FEE,
                 max_fee_per_gas=max_fee, gas=gas, to=to, value=value, data=data, access_list=())
-        signed = unsigned.as_signed_transaction(key, chain_id=self.chain_id)
-        self._mempool.append(signed)
-        return signed.hash
+        return unsigned.as_signed_transaction(key, chain_id=self.chain_id)
 
     def submit_rejected_eth(self, key: PrivateKey, to: bytes, value: int) -> bytes:
         """A top-level ETH transfer to `to` that is mined with status 0.
@@ -340,10 +367,42 @@ class DevChain:
 
     def _set_pending_code(self, address: bytes, code: bytes) -> None:
         """Writes code into the pending block's state (the next block's pre-state)."""
+        self._edit_pending_state(lambda state: state.set_code(address, code))
+
+    def _edit_pending_state(self, edit: Callable[[Any], None]) -> Any:
+        """Runs `edit(state)` on the pending block's state and makes the result its pre-state."""
         state = self.pending_state()
-        state.set_code(address, code)
+        edit(state)
         state.persist()
         self.chain.header = self.chain.header.copy(state_root=state.state_root)
+        return state
+
+    def _prefix_transfers(self, count: int) -> list:
+        """`count` signed USDT transferFrom(funder, fresh address, 1 USDT) for the pending block.
+
+        They are sent by `prefix_sender`, so the funder's nonce (and any queued or re-included
+        funder transaction) is untouched, while the Transfer logs still move the funder's USDT.
+        Its gas money and its allowance on the funder's USDT are written into the pending state,
+        as a genesis allocation would be (the allowance is unlimited, so it never changes).
+        """
+        if not count:
+            return []
+        token = self.contracts["usdt"]
+        sender, funder = self.account_address(self.prefix_sender), self.account_address(self.funder)
+        allowance_slot = hashmap_slot(token.slots["allowance"], funder, sender)
+
+        def fund(state: Any) -> None:
+            state.set_balance(sender, max(state.get_balance(sender), PREFIX_SENDER_ETH))
+            state.set_storage(token.address, allowance_slot, MAX_UINT256)
+
+        nonce = self._edit_pending_state(fund).get_nonce(sender)
+        transfers = []
+        for i in range(count):
+            to = keccak(b"gateway-devnet: prefix recipient" + next(self._prefix_recipients).to_bytes(8, "big"))[12:]
+            data = encode_call("transferFrom(address,address,uint256)", ["address", "address", "uint256"],
+                               [funder, to, PREFIX_UNITS])
+            transfers.append(self._sign(self.prefix_sender, nonce + i, token.address, 0, data, GAS_TOKEN))
+        return transfers
 
     # -----------------------------------------------------------------------------------------
     # Snapshots and reorgs
@@ -383,30 +442,45 @@ class DevChain:
         self._mempool = kept
         return dropped
 
-    def reorg(self, depth: int, reinclude: Iterable[bytes]) -> ReorgResult:
+    def reorg(self, depth: int, reinclude: Iterable[bytes], prefix_transfers: int = 0,
+              reinclude_in: int = 1) -> ReorgResult:
         """Replaces the last `depth` blocks by `depth + 1` new ones (so the new branch is longer).
 
         Transactions of the orphaned blocks are dropped unless listed in `reinclude`, which may
-        also name queued (pending) transactions; listed ones go into the first new block.
-        Other queued transactions stay queued. Empty replacement blocks still get new hashes:
-        each block has a fresh random mixHash (prevRandao) and its own timestamp.
+        also name queued (pending) transactions; listed ones go into new block number
+        `reinclude_in` (1 = the first), after `prefix_transfers` fresh USDT transfers mined in
+        that same block (see _prefix_transfers), so a replayed transaction can land at another
+        height, transaction index and logIndex. Other queued transactions stay queued. Empty
+        replacement blocks still get new hashes: each block has a fresh random mixHash
+        (prevRandao) and its own timestamp. Raises ValueError before changing anything.
         """
         head = self.head()
         if not 1 <= depth <= head.block_number:
             raise ValueError(f"depth must be between 1 and the head number ({head.block_number})")
-        old_blocks = [self.block_by_number(n) for n in range(head.block_number - depth + 1, head.block_number + 1)]
+        if not 1 <= reinclude_in <= depth + 1:
+            raise ValueError(f"reincludeIn must be between 1 and depth + 1 ({depth + 1})")
+        if not 0 <= prefix_transfers <= MAX_PREFIX_TRANSFERS:
+            raise ValueError(f"prefixTokenTransfers must be between 0 and {MAX_PREFIX_TRANSFERS}")
+        fork = self.block_by_number(head.block_number - depth)
+        if prefix_transfers and not self.state_at(fork.number).get_code(self.contracts["usdt"].address):
+            raise ValueError("prefixTokenTransfers needs the USDT contract at the fork block (deployed in block 1)")
+        old_blocks = [self.block_by_number(n) for n in range(fork.number + 1, head.block_number + 1)]
         orphaned = {tx.hash: tx for block in old_blocks for tx in block.transactions}
         chosen = self._choose_reincluded(list(reinclude), orphaned)
-        fork = self.block_by_number(head.block_number - depth)
         self._set_head(fork.hash)
-        first = self._mine_block(chosen)
-        rest = [self._mine_block([]) for _ in range(depth)]
+        before = [self._mine_block([]) for _ in range(reinclude_in - 1)]
+        prefix = self._prefix_transfers(prefix_transfers)
+        target = self._mine_block(prefix + chosen)
+        after = [self._mine_block([]) for _ in range(depth + 1 - reinclude_in)]
+        prefix_hashes = [tx.hash for tx in prefix]
+        if any(h not in target.included for h in prefix_hashes):
+            raise RuntimeError("a prefix transfer could not be included (devnet bug)")
         return ReorgResult(
             fork_number=fork.number, fork_hash=fork.hash,
             old_blocks=[(b.number, b.hash) for b in old_blocks],
-            new_blocks=[(b.number, b.hash) for b in [first, *rest]],
-            orphaned=list(orphaned), reincluded=first.included,
-            dropped=first.dropped + self._prune_mempool())
+            new_blocks=[(b.number, b.hash) for b in [*before, target, *after]],
+            orphaned=list(orphaned), reincluded=[h for h in target.included if h not in set(prefix_hashes)],
+            dropped=target.dropped + self._prune_mempool(), prefix=prefix_hashes)
 
     def _choose_reincluded(self, hashes: list[bytes], orphaned: dict[bytes, Any]) -> list:
         unknown = [h for h in hashes if h not in orphaned and self.pending_transaction(h) is None]

@@ -405,8 +405,10 @@ def test_reorg_can_reinclude_a_transaction_in_a_different_block(rpc):
     rpc.call("devnet_mine", 2)
     old_receipt = rpc.call("eth_getTransactionReceipt", tx_hash)
     result = rpc.call("devnet_reorg", 2, [tx_hash])
-    assert result["reincludedTxs"] == [tx_hash]
+    assert result["reincludedTxs"] == [tx_hash] and result["prefixTxs"] == []
     new_receipt = rpc.call("eth_getTransactionReceipt", tx_hash)
+    assert result["reincluded"] == [{"hash": tx_hash, "blockNumber": new_receipt["blockNumber"],
+                                     "blockHash": new_receipt["blockHash"], "transactionIndex": "0x0"}]
     assert new_receipt["status"] == "0x1"
     assert new_receipt["blockNumber"] == old_receipt["blockNumber"]
     assert new_receipt["blockHash"] != old_receipt["blockHash"]
@@ -442,6 +444,91 @@ def test_reorg_rejects_unknown_transactions_and_bad_depths(rpc):
     with pytest.raises(RpcFailure) as too_deep:
         rpc.call("devnet_reorg", head(rpc) + 1)
     assert too_deep.value.code == -32602
+
+
+def test_reorg_prefix_token_transfers_move_a_replayed_transfer_to_another_index(rpc, devnet):
+    deposit = fresh_address()
+    tx_hash = rpc.call("devnet_sendToken", deposit, hex(7_000_000))  # from the funder
+    rpc.call("devnet_mine", 2)
+    old = rpc.call("eth_getTransactionReceipt", tx_hash)
+    assert old["transactionIndex"] == "0x0" and old["logs"][0]["logIndex"] == "0x0"
+    queued = rpc.call("devnet_sendEth", fresh_address(), "0x1")  # the funder's next nonce
+    funder_usdt = token_balance(rpc, devnet["usdt"], devnet["funder"])
+
+    result = rpc.call("devnet_reorg", 2, [tx_hash], {"prefixTokenTransfers": 3})
+    new = rpc.call("eth_getTransactionReceipt", tx_hash)
+    assert new["status"] == "0x1" and new["blockNumber"] == old["blockNumber"]
+    assert new["transactionIndex"] == "0x3" and new["logs"][0]["logIndex"] == "0x3"
+    assert new["logs"][0]["topics"] == old["logs"][0]["topics"] and new["logs"][0]["data"] == old["logs"][0]["data"]
+    assert result["reincluded"] == [{"hash": tx_hash, "blockNumber": new["blockNumber"],
+                                     "blockHash": new["blockHash"], "transactionIndex": "0x3"}]
+    block = rpc.call("eth_getBlockByNumber", new["blockNumber"], False)
+    assert block["transactions"] == result["prefixTxs"] + [tx_hash], "the prefix comes first, in the same block"
+    recipients = set()
+    for index, prefix_hash in enumerate(result["prefixTxs"]):
+        receipt = rpc.call("eth_getTransactionReceipt", prefix_hash)
+        assert receipt["status"] == "0x1" and receipt["transactionIndex"] == hex(index)
+        [log] = receipt["logs"]
+        assert log["address"] == devnet["usdt"] and log["topics"][0] == TRANSFER and log["logIndex"] == hex(index)
+        assert log["topics"][1] == word(devnet["funder"]), "the funder's USDT moves"
+        assert receipt["from"] not in [a["address"] for a in rpc.call("devnet_accounts")], "no caller's nonce is used"
+        recipients.add(log["topics"][2])
+    assert len(recipients) == 3 and word(deposit) not in recipients
+    assert token_balance(rpc, devnet["usdt"], deposit) == 7_000_000
+    assert token_balance(rpc, devnet["usdt"], devnet["funder"]) == funder_usdt - 3 * 1_000_000
+    # The funder's queued transaction still follows its nonce: it stays queued and mines.
+    assert queued not in result["droppedTxs"]
+    assert rpc.call("eth_getTransactionByHash", queued)["blockHash"] is None
+    rpc.call("devnet_mine")
+    assert rpc.call("eth_getTransactionReceipt", queued)["status"] == "0x1"
+    # Fresh recipients every time.
+    again = rpc.call("devnet_reorg", 1, [], {"prefixTokenTransfers": 2})
+    later = {rpc.call("eth_getTransactionReceipt", h)["logs"][0]["topics"][2] for h in again["prefixTxs"]}
+    assert len(later) == 2 and not later & recipients
+
+
+def test_reorg_reinclude_in_replays_at_another_height(rpc, devnet):
+    deposit = fresh_address()
+    tx_hash = rpc.call("devnet_sendToken", deposit, hex(1_000_000))
+    rpc.call("devnet_mine", 3)
+    old = rpc.call("eth_getTransactionReceipt", tx_hash)
+    mined_in = int(old["blockNumber"], 16)
+    result = rpc.call("devnet_reorg", 3, [tx_hash], {"reincludeIn": 3})  # fork = mined_in - 1
+    new = rpc.call("eth_getTransactionReceipt", tx_hash)
+    assert new["blockNumber"] == hex(mined_in + 2) and new["transactionIndex"] == "0x0"
+    assert result["reincluded"][0]["blockNumber"] == hex(mined_in + 2)
+    for number in (mined_in, mined_in + 1):  # the first two new blocks are empty
+        assert rpc.call("eth_getBlockByNumber", hex(number), False)["transactions"] == []
+    assert head(rpc) == mined_in + 3 and token_balance(rpc, devnet["usdt"], deposit) == 1_000_000
+    assert token_balance(rpc, devnet["usdt"], deposit, hex(mined_in + 1)) == 0, "not there before its new height"
+    # Both options together: the prefix goes into the block that replays the transaction.
+    result = rpc.call("devnet_reorg", 4, [tx_hash], {"reincludeIn": 5, "prefixTokenTransfers": 2})
+    new = rpc.call("eth_getTransactionReceipt", tx_hash)
+    assert new["blockNumber"] == result["newHead"]["number"] and new["transactionIndex"] == "0x2"
+    assert new["logs"][0]["logIndex"] == "0x2"
+    assert result["reincluded"] == [{"hash": tx_hash, "blockNumber": result["newHead"]["number"],
+                                     "blockHash": result["newHead"]["hash"], "transactionIndex": "0x2"}]
+    assert len(result["prefixTxs"]) == 2
+
+
+def test_reorg_options_are_validated_before_anything_changes(rpc):
+    tx_hash = rpc.call("devnet_sendEth", fresh_address(), "0x1")
+    rpc.call("devnet_mine", 2)
+    top, receipt = head(rpc), rpc.call("eth_getTransactionReceipt", tx_hash)
+    bad_options = ({"reincludeIn": 0}, {"reincludeIn": 5}, {"prefixTokenTransfers": 51},
+                   {"prefixTokenTransfers": -1}, {"prefixTokenTransfers": "0x01"}, {"prefixTokenTransfers": True},
+                   {"prefix": 1}, "fast", [1])
+    for options in bad_options:
+        with pytest.raises(RpcFailure) as rejected:
+            rpc.call("devnet_reorg", 3, [tx_hash], options)
+        assert rejected.value.code == -32602, options
+    with pytest.raises(RpcFailure) as before_usdt:  # the fork would be block 0: no USDT there yet
+        rpc.call("devnet_reorg", top, [], {"prefixTokenTransfers": 1})
+    assert before_usdt.value.code == -32602
+    assert head(rpc) == top and rpc.call("eth_getTransactionReceipt", tx_hash) == receipt
+    # null options, or an empty object, are the two-parameter form.
+    assert rpc.call("devnet_reorg", 1, None, None)["reincluded"] == []
+    assert rpc.call("devnet_reorg", 1, [], {})["prefixTxs"] == []
 
 
 def test_snapshot_and_revert(rpc):
@@ -613,6 +700,130 @@ def test_fault_none_clears_and_bad_specs_are_rejected(rpc):
         with pytest.raises(RpcFailure) as rejected:
             rpc.call("devnet_fault", bad)
         assert rejected.value.code == -32602, bad
+
+
+# ---------------------------------------------------------------------------------------------
+# The lagging endpoint (devnet_lagView)
+
+
+def lag_view(rpc: RpcClient, lag: int) -> RpcClient:
+    answer = rpc.call("devnet_lagView", lag)
+    assert answer["lag"] == lag and re.match(r"^http://127\.0\.0\.1:\d+/$", answer["url"])
+    return RpcClient(answer["url"])
+
+
+def test_lag_view_serves_the_same_chain_behind_the_head(rpc, devnet):
+    deposit = fresh_address()
+    early = rpc.call("devnet_sendToken", deposit, "0x5")
+    rpc.call("devnet_mine", 10)
+    top = head(rpc)
+    lag = lag_view(rpc, 4)
+    assert lag.port != RpcClient(devnet["rpc_url"]).port
+    assert head(lag) == top - 4
+    assert lag.call("eth_chainId") == "0x539"
+    assert lag.call("eth_getBlockByNumber", "latest", True) == rpc.call("eth_getBlockByNumber", hex(top - 4), True)
+    assert lag.call("eth_getBlockByNumber", hex(top - 3), False) is None
+    assert lag.call("eth_getBlockByNumber", "pending", False) is None
+    assert lag.call("eth_getBlockByNumber", "safe", False)["number"] == hex(max(0, top - 4 - 32))
+    top_hash = rpc.call("eth_getBlockByNumber", hex(top), False)["hash"]
+    assert lag.call("eth_getBlockByHash", top_hash, False) is None
+    assert lag.call("eth_getBlockReceipts", hex(top)) is None
+    assert lag.call("eth_getBlockReceipts", "latest") == rpc.call("eth_getBlockReceipts", hex(top - 4))
+    assert lag.call("eth_getTransactionReceipt", early) == rpc.call("eth_getTransactionReceipt", early)
+
+    late = rpc.call("devnet_sendToken", deposit, "0x6")
+    rpc.call("devnet_mine")
+    assert rpc.call("eth_getTransactionReceipt", late)["status"] == "0x1"
+    assert lag.call("eth_getTransactionReceipt", late) is None
+    assert lag.call("eth_getTransactionByHash", late) is None
+    logs = {"fromBlock": "0x1", "toBlock": hex(top + 1), "address": devnet["usdt"], "topics": [TRANSFER, None, word(deposit)]}
+    assert [log["transactionHash"] for log in rpc.call("eth_getLogs", logs)] == [early, late]
+    assert [log["transactionHash"] for log in lag.call("eth_getLogs", logs)] == [early], "clipped to the lagged head"
+    late_block = rpc.call("eth_getTransactionReceipt", late)["blockHash"]
+    with pytest.raises(RpcFailure) as unknown:
+        lag.call("eth_getLogs", {"blockHash": late_block})
+    assert unknown.value.code == -32000
+    with pytest.raises(RpcFailure) as not_yet:
+        lag.call("eth_getBalance", deposit, hex(top + 1))
+    assert not_yet.value.message == "header not found"
+
+    in_sync = lag_view(rpc, 0)
+    assert in_sync.port == lag.port, "the same listener, re-aimed"
+    assert head(lag) == head(rpc) and lag.call("eth_getTransactionReceipt", late)["blockHash"] == late_block
+    lag_view(rpc, 1000)
+    assert head(lag) == 0 and lag.call("eth_getBlockByNumber", "latest", False)["number"] == "0x0"
+
+
+def test_lag_view_has_no_control_methods_and_shares_faults(rpc):
+    lag = lag_view(rpc, 2)
+    top = head(rpc)
+    for method, params in (("devnet_mine", [5]), ("devnet_lagView", [0]), ("devnet_snapshot", []), ("devnet_info", [])):
+        with pytest.raises(RpcFailure) as unknown:
+            lag.call(method, *params)
+        assert unknown.value.code == -32601, method
+    assert head(rpc) == top and head(lag) == max(0, top - 2)
+
+    rpc.call("devnet_fault", {"mode": "error", "count": 1, "methods": ["eth_blockNumber"],
+                              "code": -32000, "message": "header not found"})
+    with pytest.raises(RpcFailure) as injected:
+        lag.call("eth_blockNumber")
+    assert injected.value.message == "header not found"
+    assert head(rpc) == top, "the rule was used up by the lagging endpoint's call"
+
+    rpc.call("devnet_fault", {"mode": "stale_head", "count": 1})
+    rpc.call("devnet_mine", 5)
+    assert head(lag) == top, "a stale_head fault lowers the lagged head further (min of both)"
+    assert head(lag) == top + 3
+
+    rpc.call("devnet_fault", {"mode": "http", "status": 503, "count": 1})
+    status, _ = lag.post(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())
+    assert status == 503
+    rpc.call("devnet_configure", {"shuffleBatches": True})
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_blockNumber"} for i in range(3)]
+    answers = lag.raw(batch)
+    assert [a["id"] for a in answers] == [2, 1, 0] and {a["result"] for a in answers} == {hex(top + 3)}
+
+
+def test_lag_view_shows_the_new_chain_after_a_reorg(rpc):
+    rpc.call("devnet_mine", 10)
+    top = head(rpc)
+    lag = lag_view(rpc, 3)
+    heights = range(top - 6, top - 2)   # the lagged view's last four blocks
+    seen = {n: lag.call("eth_getBlockByNumber", hex(n), True)["hash"] for n in heights}
+    receipts_before = lag.call("eth_getBlockReceipts", hex(top - 3))
+    result = rpc.call("devnet_reorg", 6)   # replaces top-5 .. top
+    assert head(lag) == top + 1 - 3
+    for n in heights:
+        now = rpc.call("eth_getBlockByNumber", hex(n), False)["hash"]
+        assert lag.call("eth_getBlockByNumber", hex(n), True)["hash"] == now
+        assert lag.call("eth_getBlockByNumber", hex(n), False)["hash"] == now
+        assert (now == seen[n]) == (n == top - 6), f"height {n}: only the fork block keeps its hash"
+    assert lag.call("eth_getBlockReceipts", hex(top - 3)) == rpc.call("eth_getBlockReceipts", hex(top - 3))
+    assert lag.call("eth_getBlockReceipts", hex(top - 3)) == receipts_before == [], "empty blocks, other hashes"
+    assert lag.call("eth_getBlockByNumber", "latest", False)["hash"] == result["replaced"][-3]["newHash"]
+    # Reorged-out blocks are still found by hash, as on the main endpoint.
+    assert lag.call("eth_getBlockByHash", seen[top - 3], False)["hash"] == seen[top - 3]
+
+
+def test_lag_view_rejects_bad_lags(rpc):
+    for bad in ([1001], [-1], ["0x01"], [True], [None], []):
+        with pytest.raises(RpcFailure) as rejected:
+            rpc.call("devnet_lagView", *bad)
+        assert rejected.value.code == -32602, bad
+    assert lag_view(rpc, 0).call("eth_chainId") == "0x539"
+    assert rpc.call("devnet_lagView", "0xa")["lag"] == 10
+
+
+def test_lag_view_stops_with_the_devnet():
+    proc, info = start_devnet()
+    try:
+        lag = lag_view(RpcClient(info["rpc_url"]), 1)
+        assert head(lag) == 0
+    finally:
+        stop(proc)
+    assert proc.returncode == 0
+    with pytest.raises(ConnectionRefusedError):
+        lag.call("eth_blockNumber")
 
 
 # ---------------------------------------------------------------------------------------------

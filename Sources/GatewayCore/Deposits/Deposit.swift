@@ -38,15 +38,18 @@ public enum DepositRules {
     }
 
     /// What seeing the deposit (again) in a canonical block does. Returns nil for "leave it".
-    /// An orphaned deposit whose transaction lands in another block is the same deposit again.
+    /// An orphaned deposit whose transaction lands in another block is the same deposit again,
+    /// and its new receipt decides whether it failed: a transaction that failed in one block
+    /// may succeed in another, and the other way round.
     /// A credited deposit that a deep reorg removed and that is canonical again is credited
     /// again: its credit stands (and a compensating debit, if one was made, is undone).
-    public static func afterObserved(_ status: DepositStatus, sameBlock: Bool) -> DepositStatus? {
+    public static func afterObserved(_ status: DepositStatus, sameBlock: Bool, failed: Bool = false) -> DepositStatus? {
         switch status {
-        case .orphaned: .seen
-        case .seen, .awaitingRate: sameBlock ? nil : .seen
+        case .orphaned: failed ? .failed : .seen
+        case .seen, .awaitingRate: sameBlock ? nil : (failed ? .failed : .seen)
+        case .failed: sameBlock ? nil : (failed ? nil : .seen)
         case .reorgedAfterCredit: .credited
-        case .credited, .failed, .parked: nil
+        case .credited, .parked: nil
         }
     }
 }

@@ -14,6 +14,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case database(String)
     /// A `DATABASE_URL` that names no supported backend.
     case invalidURL(String)
+    /// A compare-and-set found the row changed by someone else; the transaction rolls back and
+    /// the caller's next step reads it again.
+    case conflict(String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "database schema version \(database) is behind this binary (\(binary)); run `gateway migrate`"
         case .database(let message): "database error: \(message)"
         case .invalidURL(let message): "invalid DATABASE_URL: \(message)"
+        case .conflict(let message): "concurrent change: \(message)"
         }
     }
 }

@@ -72,11 +72,22 @@ public enum DepositStore {
                 fresh.append(deposit)
                 continue
             }
-            guard let next = DepositRules.afterObserved(existing.status, sameBlock: existing.blockHash == deposit.blockHash) else { continue }
-            try await db.query(
-                "UPDATE deposits SET block_number = $1, block_hash = $2, status = $3, reason = NULL, updated_at = $4 WHERE deposit_key = $5",
-                [.int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(next.rawValue), .int(now), .text(deposit.key)]
+            let sameBlock = existing.blockHash == deposit.blockHash
+            guard let next = DepositRules.afterObserved(existing.status, sameBlock: sameBlock, failed: deposit.status == .failed) else {
+                continue
+            }
+            // Compare-and-set on the status read: a concurrent writer's change is never overwritten.
+            let updated = try await db.query(
+                """
+                UPDATE deposits SET block_number = $1, block_hash = $2, status = $3, reason = $4, updated_at = $5
+                WHERE deposit_key = $6 AND status = $7 RETURNING id
+                """,
+                [
+                    .int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(next.rawValue),
+                    .optional(next == .failed ? deposit.reason : nil), .int(now), .text(existing.key), .text(existing.status.rawValue),
+                ]
             )
+            guard !updated.isEmpty else { throw StoreError.conflict("deposit \(existing.key) changed while it was observed") }
             if existing.status == .reorgedAfterCredit, next == .credited { revived.append(existing) }
         }
         for chunk in fresh.chunked(Self.insertChunk) {
@@ -108,21 +119,28 @@ public enum DepositStore {
     /// parameters and PostgreSQL's 65,535.
     static let insertChunk = 200
 
-    /// Marks every deposit above `forkBlock` as reorged out; returns the rows it changed
-    /// (with their new status) so the caller can alert on credited ones.
-    public static func reorg(chainID: UInt64, above forkBlock: UInt64, now: Int64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
+    /// Marks deposits above `forkBlock` as reorged out, except those `stillCanonical` vouches
+    /// for (their block is still the node's at that height); returns the rows it changed (with
+    /// their new status) so the caller can alert on credited ones.
+    public static func reorg(
+        chainID: UInt64, above forkBlock: UInt64, now: Int64, stillCanonical: (@Sendable (DepositRecord) -> Bool)? = nil,
+        _ db: any SQLExecutor
+    ) async throws -> [DepositRecord] {
         let affected = try await db.query(
             "SELECT \(columns) FROM deposits WHERE chain_id = $1 AND block_number > $2 AND status IN ('seen', 'awaiting_rate', 'credited')",
             [.int(Int64(chainID)), .int(Int64(forkBlock))]
         ).map(record)
         var changed: [DepositRecord] = []
-        for var deposit in affected {
+        for var deposit in affected where stillCanonical?(deposit) != true {
+            let before = deposit.status
             deposit.status = DepositRules.afterReorg(deposit.status)
             deposit.reason = "block \(deposit.blockNumber) \(deposit.blockHash) left the canonical chain"
-            try await db.query(
-                "UPDATE deposits SET status = $1, reason = $2, updated_at = $3 WHERE deposit_key = $4",
-                [.text(deposit.status.rawValue), .optional(deposit.reason), .int(now), .text(deposit.key)]
+            // Compare-and-set: only the status read is replaced.
+            let updated = try await db.query(
+                "UPDATE deposits SET status = $1, reason = $2, updated_at = $3 WHERE deposit_key = $4 AND status = $5 RETURNING id",
+                [.text(deposit.status.rawValue), .optional(deposit.reason), .int(now), .text(deposit.key), .text(before.rawValue)]
             )
+            guard !updated.isEmpty else { throw StoreError.conflict("deposit \(deposit.key) changed during a reorg") }
             changed.append(deposit)
         }
         return changed
