@@ -75,6 +75,10 @@ public final class GatewayMetrics: Sendable {
         gauge("gateway_eth_lag_blocks").record(Int64(clamping: head >= cursor ? head - cursor : 0))
     }
 
+    /// A deposit deep enough whose block the node did not vouch for at that moment.
+    func confirmDeferred() { counter("gateway_eth_confirmations_deferred_total").increment() }
+    /// A reorg deeper than the stored header window (the walk went to the checkpoints).
+    func ethDeepReorg() { counter("gateway_eth_reorgs_beyond_window_total").increment() }
     func ethReorg() { counter("gateway_eth_reorgs_total").increment() }
     func ethCreditedReorg() { counter("gateway_eth_credited_deposits_reorged_total").increment() }
     func rpcError(_ kind: String) { counter("gateway_eth_rpc_errors_total", [("kind", kind)]).increment() }

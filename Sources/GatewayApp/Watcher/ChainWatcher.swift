@@ -21,7 +21,8 @@ public struct ChainWatcher: Sendable {
     let metrics: GatewayMetrics
     let logger: Logger
 
-    /// Deposits confirmed per step; the rest wait for the next step.
+    /// Deposits confirmed per step, per asset and status: deposits waiting for one asset's
+    /// rate never hold back another asset's, nor new deposits of the same asset.
     static let confirmBatch = 200
 
     public struct StepReport: Sendable, Equatable {
@@ -45,8 +46,10 @@ public struct ChainWatcher: Sendable {
     @discardableResult
     public func pollOnce() async throws -> StepReport {
         var report = StepReport()
-        try await addressBook.refresh()
+        // The head first, then the addresses: an address assigned while the head was read is
+        // in the book before any block up to that head is scanned.
         let head = try await node.blockNumber()
+        try await addressBook.refresh()
         report.head = head
         metrics.ethHead(head)
         let now = clock.nowMillis()
@@ -85,7 +88,13 @@ public struct ChainWatcher: Sendable {
     // MARK: - Reorgs
 
     /// The highest stored height whose hash the node still has, if the node's chain differs
-    /// from ours at the cursor; nil when nothing changed.
+    /// from ours at the cursor; nil when nothing changed, or when the node has no header at the
+    /// cursor (a lagging endpoint: wait for it).
+    ///
+    /// The walk goes down the stored window, then down the checkpoints kept below it, and stops
+    /// at the first height where the node's hash is ours: the chain is linked by parent hashes,
+    /// so everything below that height is the same chain. Bounded by `maxCheckpointsWalked`; a
+    /// reorg deeper than that is an error for an operator, never a guess.
     func findFork(cursor: UInt64) async throws -> UInt64? {
         let window = 2 * settings.confirmations + 2
         let from = cursor > window ? cursor - window : 0
@@ -98,17 +107,48 @@ public struct ChainWatcher: Sendable {
         for (number, header) in zip(numbers, nodeHeaders) where header?.hash == stored[number]?.hash {
             return number
         }
-        // Deeper than the stored window: rescan from below it.
-        let deepest = numbers.last ?? cursor
-        logger.error("reorg deeper than the stored header window", metadata: ["cursor": "\(cursor)", "window_from": "\(deepest)"])
-        return deepest > 0 ? deepest - 1 : 0
+        // Deeper than the stored window: the checkpoints below it.
+        let bottom = numbers.last ?? cursor
+        let checkpoints = try await database.transaction { db in
+            try await DepositStore.checkpoints(chainID: chainID, below: bottom, limit: Self.maxCheckpointsWalked, db)
+        }
+        let answers = try await node.headers(checkpoints.map(\.number))
+        metrics.ethDeepReorg()
+        for (checkpoint, header) in zip(checkpoints, answers) where header?.hash == checkpoint.hash {
+            logger.error("reorg deeper than the stored header window; rescanning from the checkpoint below it", metadata: [
+                "cursor": "\(cursor)", "window_from": "\(bottom)", "checkpoint": "\(checkpoint.number)",
+            ])
+            return checkpoint.number
+        }
+        guard !checkpoints.isEmpty else {
+            // Nothing stored below the window: the watcher started inside it, or the store
+            // predates checkpoints. Rescan from the oldest block we know.
+            logger.error("reorg below every stored header; rescanning from the bottom of the window", metadata: [
+                "cursor": "\(cursor)", "window_from": "\(bottom)",
+            ])
+            return bottom > 0 ? bottom - 1 : 0
+        }
+        throw RPCError.malformed(
+            "the node's chain differs from ours below every stored checkpoint (\(checkpoints.count) walked from block \(bottom)): "
+                + "a reorg deeper than \(Self.maxCheckpointsWalked * Int(DepositStore.checkpointSpacing)) blocks, or an endpoint on another chain"
+        )
     }
+
+    /// Checkpoints compared per walk: 64 × 128 = 8,192 blocks below the window.
+    static let maxCheckpointsWalked = 64
 
     func applyReorg(fork: UInt64, head: UInt64) async throws {
         let now = clock.nowMillis()
         let compensate = settings.compensateDeepReorg
+        // Only deposits whose block the node no longer has at that height leave the chain: a
+        // fork found at a checkpoint lies below the true fork, and blocks in between stand.
+        let candidates = try await database.transaction { db in try await DepositStore.reorgCandidates(chainID: chainID, above: fork, db) }
+        let heights = Array(Set(candidates.map(\.blockNumber))).sorted()
+        let nodeHashes = Dictionary(uniqueKeysWithValues: zip(heights, try await node.headers(heights)).map { ($0, $1?.hash) })
         let changed = try await database.transaction { db in
-            let changed = try await DepositStore.reorg(chainID: chainID, above: fork, now: now, db)
+            let changed = try await DepositStore.reorg(
+                chainID: chainID, above: fork, now: now, stillCanonical: { nodeHashes[$0.blockNumber] == $0.blockHash }, db
+            )
             if compensate {
                 // In the same transaction as the status change: the reversal exists exactly
                 // when the deposit says it left the chain after its credit.
@@ -395,7 +435,7 @@ public struct ChainWatcher: Sendable {
         guard head + 1 >= settings.confirmations else { return 0 }
         let maxBlock = head + 1 - settings.confirmations
         let ready = try await database.transaction { db in
-            try await DepositStore.pending(chainID: chainID, maxBlock: maxBlock, limit: Self.confirmBatch, db)
+            try await DepositStore.pendingFairly(chainID: chainID, maxBlock: maxBlock, limitPerGroup: Self.confirmBatch, db)
         }
         guard !ready.isEmpty else { return 0 }
         let numbers = Array(Set(ready.map(\.blockNumber))).sorted()
@@ -405,11 +445,15 @@ public struct ChainWatcher: Sendable {
         for deposit in ready {
             let now = clock.nowMillis()
             guard canonical[deposit.blockNumber] == deposit.blockHash else {
-                // Not on the canonical chain at the required depth: never credited. The next
-                // step's reorg check rewinds and re-scans; a re-included tx becomes `seen` again.
-                _ = try await database.transaction { db in
-                    try await DepositStore.transition(key: deposit.key, to: .orphaned, reason: "block hash no longer canonical at confirmation", now: now, db)
-                }
+                // The node does not vouch for the block now: it has no header at that height (a
+                // lagging or load-balanced endpoint) or another one. Wait and look again. Only
+                // the reorg path, which walks parent hashes to the fork, decides that a
+                // deposit left the chain.
+                metrics.confirmDeferred()
+                logger.debug("deposit's block not confirmed by the node; waiting", metadata: [
+                    "deposit": "\(deposit.key)", "block": "\(deposit.blockNumber)",
+                    "node_hash": "\(canonical[deposit.blockNumber].flatMap { $0 } ?? "none")",
+                ])
                 continue
             }
             guard let asset = Asset(rawValue: deposit.asset) else { continue }

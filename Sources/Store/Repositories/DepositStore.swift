@@ -126,10 +126,7 @@ public enum DepositStore {
         chainID: UInt64, above forkBlock: UInt64, now: Int64, stillCanonical: (@Sendable (DepositRecord) -> Bool)? = nil,
         _ db: any SQLExecutor
     ) async throws -> [DepositRecord] {
-        let affected = try await db.query(
-            "SELECT \(columns) FROM deposits WHERE chain_id = $1 AND block_number > $2 AND status IN ('seen', 'awaiting_rate', 'credited')",
-            [.int(Int64(chainID)), .int(Int64(forkBlock))]
-        ).map(record)
+        let affected = try await reorgCandidates(chainID: chainID, above: forkBlock, db)
         var changed: [DepositRecord] = []
         for var deposit in affected where stillCanonical?(deposit) != true {
             let before = deposit.status
@@ -144,6 +141,14 @@ public enum DepositStore {
             changed.append(deposit)
         }
         return changed
+    }
+
+    /// Deposits above `forkBlock` that a reorg there may take off the chain.
+    public static func reorgCandidates(chainID: UInt64, above forkBlock: UInt64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
+        try await db.query(
+            "SELECT \(columns) FROM deposits WHERE chain_id = $1 AND block_number > $2 AND status IN ('seen', 'awaiting_rate', 'credited')",
+            [.int(Int64(chainID)), .int(Int64(forkBlock))]
+        ).map(record)
     }
 
     /// Every deposit recorded in blocks [from, to], for reconciliation.
@@ -178,6 +183,31 @@ public enum DepositStore {
             """,
             [.int(Int64(chainID)), .int(Int64(maxBlock)), .int(Int64(limit))]
         ).map(record)
+    }
+
+    /// Pending deposits that are deep enough, at most `limitPerGroup` per (asset, status), oldest
+    /// first in each: a backlog waiting for one asset's rate cannot starve the others, nor hold
+    /// back new deposits of its own asset.
+    public static func pendingFairly(
+        chainID: UInt64, maxBlock: UInt64, limitPerGroup: Int, _ db: any SQLExecutor
+    ) async throws -> [DepositRecord] {
+        var all: [DepositRecord] = []
+        let assets = try await db.query(
+            "SELECT DISTINCT asset FROM deposits WHERE chain_id = $1 AND status IN ('seen', 'awaiting_rate') AND block_number <= $2",
+            [.int(Int64(chainID)), .int(Int64(maxBlock))]
+        ).map { try $0.text("asset") }
+        for asset in assets.sorted() {
+            for (status, order) in [("seen", "block_number, id"), ("awaiting_rate", "updated_at, id")] {
+                all += try await db.query(
+                    """
+                    SELECT \(columns) FROM deposits WHERE chain_id = $1 AND asset = $2 AND status = $3 AND block_number <= $4
+                    ORDER BY \(order) LIMIT $5
+                    """,
+                    [.int(Int64(chainID)), .text(asset), .text(status), .int(Int64(maxBlock)), .int(Int64(limitPerGroup))]
+                ).map(record)
+            }
+        }
+        return all
     }
 
     /// Moves a still-pending deposit to `status`; false if another watcher got there first.
@@ -308,8 +338,24 @@ public enum DepositStore {
             try await db.query("DELETE FROM chain_headers WHERE chain_id = $1 AND number > $2", [.int(Int64(chainID)), .int(Int64(number))])
         }
         if let keepFrom {
-            try await db.query("DELETE FROM chain_headers WHERE chain_id = $1 AND number < $2", [.int(Int64(chainID)), .int(Int64(keepFrom))])
+            // Every `checkpointSpacing`-th header stays: the reorg walk's footholds below the window.
+            try await db.query(
+                "DELETE FROM chain_headers WHERE chain_id = $1 AND number < $2 AND number % \(checkpointSpacing) <> 0",
+                [.int(Int64(chainID)), .int(Int64(keepFrom))]
+            )
         }
+    }
+
+    /// Below the window one header in this many is kept (about 20,000 a year on Ethereum), so a
+    /// reorg deeper than the window still finds a stored block the node agrees with.
+    public static let checkpointSpacing: UInt64 = 128
+
+    /// Stored checkpoint headers below `below`, highest first, at most `limit`.
+    public static func checkpoints(chainID: UInt64, below: UInt64, limit: Int, _ db: any SQLExecutor) async throws -> [(number: UInt64, hash: String)] {
+        try await db.query(
+            "SELECT number, hash FROM chain_headers WHERE chain_id = $1 AND number < $2 ORDER BY number DESC LIMIT $3",
+            [.int(Int64(chainID)), .int(Int64(below)), .int(Int64(limit))]
+        ).map { (UInt64(try $0.int("number")), try $0.text("hash")) }
     }
 
     /// Takes or renews the lease `name` for `holder` until `expiresAt`; true if we hold it.
