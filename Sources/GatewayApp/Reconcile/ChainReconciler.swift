@@ -41,24 +41,29 @@ public struct ChainReconciler: Sendable {
             start = end + 1
         }
         let detected = onChain
-        let (ours, outside) = try await database.transaction { db -> ([DepositRecord], [String: DepositRecord]) in
+        let (ours, sameTxs) = try await database.transaction { db -> ([DepositRecord], [DepositRecord]) in
             let ours = try await DepositStore.inBlocks(chainID: chainID, from: from, to: to, db)
-            let inRange = Set(ours.map(\.key))
-            // A deposit found here may be recorded at another height (a stale block outside the range).
-            var outside: [String: DepositRecord] = [:]
-            for deposit in detected where !inRange.contains(deposit.key) {
-                if let record = try await DepositStore.find(key: deposit.key, db) { outside[deposit.key] = record }
-            }
-            return (ours, outside)
+            // A deposit found here may be recorded at another height (a stale block outside the
+            // range), or in the old key format: its transaction's rows are matched by identity.
+            let sameTxs = try await DepositStore.inTransactions(chainID: chainID, txs: Array(Set(detected.map(\.txHash))), db)
+            return (ours, sameTxs)
         }
-        var oursByKey = outside
-        for record in ours { oursByKey[record.key] = record }
-        let onChainKeys = Set(onChain.map(\.key))
+        var known: [String: DepositRecord] = [:]
+        for record in ours + sameTxs { known[record.key] = record }
+        let outcomes = DepositMatching.match(onChain, known: Array(known.values))
+        var onChainKeys: Set<String> = []
 
         var toObserve: [(DepositRecord, Int)] = []
-        for deposit in onChain {
+        for (deposit, outcome) in zip(onChain, outcomes) {
             let label = "\(deposit.amountUnits) \(deposit.asset) units to \(deposit.address) in block \(deposit.blockNumber)"
-            guard let record = oursByKey[deposit.key] else {
+            let record: DepositRecord
+            switch outcome {
+            case .repeated:
+                continue
+            case .known(let row), .adopted(let row):
+                record = row
+                onChainKeys.insert(row.key)
+            case .new(let deposit):
                 report.discrepancies.append(Discrepancy(
                     kind: "missing_deposit", subject: deposit.key, account: deposit.account,
                     detail: "\(label) (\(deposit.status == .failed ? "failed tx" : "succeeded")); we have no record",

@@ -301,7 +301,7 @@ public struct ChainWatcher: Sendable {
                 }
                 if let to = tx.to, !tx.value.isZero, addressBook.contains(to) {
                     incoming.append(Incoming(
-                        txHash: tx.hash, logIndex: -1, to: to, asset: .eth, value: tx.value, block: block.header, failed: receipt.status != 1
+                        txHash: tx.hash, logIndex: -1, to: to, asset: .eth, value: tx.value, block: block.header, failed: receipt.status != 1, ordinal: -1
                     ))
                 }
                 if let from = tx.from, addressBook.contains(from) {
@@ -315,8 +315,12 @@ public struct ChainWatcher: Sendable {
                 }
             }
         }
-        // USDT: Transfer logs of the configured contract to or from a deposit address.
-        for log in try await transferLogs(from: first.header.number, to: last.header.number) {
+        // USDT: Transfer logs of the configured contract to or from a deposit address. A
+        // transfer's identity is its position among its transaction's Transfer logs of the
+        // contract, which a reorg that moves the transaction does not change.
+        let logs = try await transferLogs(from: first.header.number, to: last.header.number)
+        let ordinals = Self.ordinals(logs, contract: settings.usdtContract)
+        for log in logs {
             guard !log.removed, log.topics.count == 3, log.topics[0] == erc20TransferTopic,
                   log.address == settings.usdtContract, let hash = hashes[log.blockNumber], log.data.count == 32 else { continue }
             guard log.blockHash == hash else { return nil }
@@ -324,7 +328,8 @@ public struct ChainWatcher: Sendable {
             if let recipient = Self.topicAddress(log.topics[2]), addressBook.contains(recipient) {
                 incoming.append(Incoming(
                     txHash: log.transactionHash, logIndex: Int64(log.logIndex), to: recipient, asset: .usdt, value: value,
-                    block: BlockHeader(number: log.blockNumber, hash: hash, parentHash: ""), failed: false
+                    block: BlockHeader(number: log.blockNumber, hash: hash, parentHash: ""), failed: false,
+                    ordinal: ordinals[OrdinalKey(tx: log.transactionHash.lowercased(), logIndex: log.logIndex)] ?? 0
                 ))
             }
             if let sender = Self.topicAddress(log.topics[1]), addressBook.contains(sender) {
@@ -349,6 +354,27 @@ public struct ChainWatcher: Sendable {
         let value: Word256
         let block: BlockHeader
         let failed: Bool
+        /// Position among the transaction's Transfer logs of the token contract; -1 for ETH.
+        let ordinal: Int
+    }
+
+    struct OrdinalKey: Hashable {
+        let tx: String
+        let logIndex: UInt64
+    }
+
+    /// Each Transfer log's position (0, 1, 2 … in `logIndex` order) among its transaction's
+    /// Transfer logs of `contract`.
+    static func ordinals(_ logs: [ChainLog], contract: EthereumAddress) -> [OrdinalKey: Int] {
+        var byTx: [String: [UInt64]] = [:]
+        for log in logs where !log.removed && log.address == contract && log.topics.first == erc20TransferTopic {
+            byTx[log.transactionHash.lowercased(), default: []].append(log.logIndex)
+        }
+        var ordinals: [OrdinalKey: Int] = [:]
+        for (tx, indices) in byTx {
+            for (ordinal, index) in indices.sorted().enumerated() { ordinals[OrdinalKey(tx: tx, logIndex: index)] = ordinal }
+        }
+        return ordinals
     }
 
     /// The address in an indexed `address` topic (its last 20 bytes).
@@ -361,7 +387,10 @@ public struct ChainWatcher: Sendable {
         guard let owner = owners[transfer.to.lowercaseHex] else {
             throw StoreError.decoding("address \(transfer.to) is in the book but has no account")
         }
-        let key = try IdempotencyKey.ethDeposit(chainID: chainID, txHash: transfer.txHash, logIndex: Int(transfer.logIndex)).rawValue
+        let key = transfer.asset == .eth
+            ? try IdempotencyKey.ethDeposit(chainID: chainID, txHash: transfer.txHash, logIndex: -1).rawValue
+            : try IdempotencyKey.ethTokenDeposit(chainID: chainID, txHash: transfer.txHash, asset: transfer.asset.rawValue, ordinal: transfer.ordinal).rawValue
+        let identity = IdempotencyKey.depositIdentity(chainID: chainID, txHash: transfer.txHash, asset: transfer.asset.rawValue, ordinal: transfer.ordinal)
         var status: DepositStatus = transfer.failed ? .failed : .seen
         var reason: String? = transfer.failed ? "receipt status 0: the transaction failed" : nil
         var units = transfer.value.decimal128 ?? ""
@@ -374,7 +403,7 @@ public struct ChainWatcher: Sendable {
         return DepositRecord(
             key: key, chainID: chainID, txHash: transfer.txHash, logIndex: transfer.logIndex, account: owner.rawValue,
             address: transfer.to.lowercaseHex, asset: transfer.asset.rawValue, amountUnits: units, blockNumber: transfer.block.number,
-            blockHash: transfer.block.hash, status: status, reason: reason, seenAtMillis: now
+            blockHash: transfer.block.hash, status: status, reason: reason, seenAtMillis: now, identity: identity
         )
     }
 

@@ -28,8 +28,22 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible, Codab
     public static func stripeDispute(_ dispute: String, reversal: Bool) throws(DomainError) -> Self {
         try Self(reversal ? "stripe:\(dispute):reversal" : "stripe:\(dispute)")
     }
+    /// A native-coin deposit: one per transaction (`-1`), the same format as ever.
     public static func ethDeposit(chainID: UInt64, txHash: String, logIndex: Int) throws(DomainError) -> Self {
         try Self("eth:\(chainID):\(txHash.lowercased()):\(logIndex)")
+    }
+
+    /// A token deposit by its stable identity: the asset and the transfer's position among its
+    /// transaction's Transfer logs of the token contract (`eth:1:0x…:usdt:0`). Keys written
+    /// before carried the block-wide log index (`eth:1:0x…:7`); those rows keep them.
+    /// `variant` > 1 marks a re-included log whose amount or recipient differs: another fact.
+    public static func ethTokenDeposit(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) throws(DomainError) -> Self {
+        try Self("eth:\(chainID):\(txHash.lowercased()):\(asset):\(ordinal)" + (variant > 1 ? "#\(variant)" : ""))
+    }
+
+    /// A deposit's identity on its chain, which re-observations match on.
+    public static func depositIdentity(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) -> String {
+        "\(chainID):\(txHash.lowercased()):\(asset):\(ordinal)" + (variant > 1 ? "#\(variant)" : "")
     }
 
     public init(from decoder: any Decoder) throws {

@@ -3,6 +3,9 @@ import GatewayCore
 /// A deposit row. Amounts are exact decimal text of the smallest unit.
 public struct DepositRecord: Sendable, Equatable {
     public var key: String
+    /// `chain:tx:asset:ordinal` (`IdempotencyKey.depositIdentity`); nil for a token row of the
+    /// old format until its log is seen again.
+    public var identity: String?
     public var chainID: UInt64
     public var txHash: String
     public var logIndex: Int64
@@ -28,9 +31,10 @@ public struct DepositRecord: Sendable, Equatable {
     public init(
         key: String, chainID: UInt64, txHash: String, logIndex: Int64, account: String, address: String, asset: String,
         amountUnits: String, blockNumber: UInt64, blockHash: String, status: DepositStatus, reason: String? = nil,
-        seenAtMillis: Int64
+        seenAtMillis: Int64, identity: String? = nil
     ) {
         self.key = key
+        self.identity = identity
         self.chainID = chainID
         self.txHash = txHash
         self.logIndex = logIndex
@@ -49,28 +53,42 @@ public struct DepositRecord: Sendable, Equatable {
 
 /// Deposits, the canonical header window, the cursor and leases.
 public enum DepositStore {
-    /// Records the deposits of a scan step seen in canonical blocks: one lookup of the keys
-    /// already known, whose rows go through `DepositRules.afterObserved` one by one, and
-    /// multi-row inserts for the new ones. Catch-up records thousands of deposits a second; a
-    /// statement each would be most of its time. A key repeated within the step counts once.
+    /// Records the deposits of a scan step seen in canonical blocks: one lookup of the stored
+    /// rows of their transactions, matched by identity (`DepositMatching`), whose rows go
+    /// through `DepositRules.afterObserved` one by one, and multi-row inserts for the new ones.
+    /// Catch-up records thousands of deposits a second; a statement each would be most of its
+    /// time. An identity repeated within the step counts once. The block-level `log_index` is
+    /// data: a re-observation moves it with the block.
     ///
     /// Returns the deposits that came back: credited, reorged out, and now canonical again
     /// (as they were before this call), so the caller can undo a compensating debit.
     @discardableResult
     public static func observeMany(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
         guard !deposits.isEmpty else { return [] }
-        var known: [String: DepositRecord] = [:]
-        for row in try await SQLInList.rows("SELECT \(columns) FROM deposits WHERE deposit_key IN", keys: deposits.map { .text($0.key) }, db) {
-            let existing = try record(row)
-            known[existing.key] = existing
+        var known: [DepositRecord] = []
+        for chainID in Set(deposits.map(\.chainID)) {
+            known += try await inTransactions(chainID: chainID, txs: Array(Set(deposits.filter { $0.chainID == chainID }.map(\.txHash))), db)
         }
+        let matches = DepositMatching.match(deposits, known: known)
         var fresh: [DepositRecord] = []
-        var seen: Set<String> = []
         var revived: [DepositRecord] = []
-        for deposit in deposits where seen.insert(deposit.key).inserted {
-            guard let existing = known[deposit.key] else {
-                fresh.append(deposit)
+        for (deposit, outcome) in zip(deposits, matches) {
+            let existing: DepositRecord
+            switch outcome {
+            case .repeated:
                 continue
+            case .new(let record):
+                fresh.append(record)
+                continue
+            case .known(let row):
+                existing = row
+            case .adopted(let row):
+                // An old-format row: it keeps its key; from now on it is found by identity.
+                try await db.query(
+                    "UPDATE deposits SET identity = $1 WHERE deposit_key = $2 AND identity IS NULL",
+                    [.optional(deposit.identity), .text(row.key)]
+                )
+                existing = row
             }
             let sameBlock = existing.blockHash == deposit.blockHash
             guard let next = DepositRules.afterObserved(existing.status, sameBlock: sameBlock, failed: deposit.status == .failed) else {
@@ -79,11 +97,11 @@ public enum DepositStore {
             // Compare-and-set on the status read: a concurrent writer's change is never overwritten.
             let updated = try await db.query(
                 """
-                UPDATE deposits SET block_number = $1, block_hash = $2, status = $3, reason = $4, updated_at = $5
-                WHERE deposit_key = $6 AND status = $7 RETURNING id
+                UPDATE deposits SET block_number = $1, block_hash = $2, log_index = $3, status = $4, reason = $5, updated_at = $6
+                WHERE deposit_key = $7 AND status = $8 RETURNING id
                 """,
                 [
-                    .int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(next.rawValue),
+                    .int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .int(deposit.logIndex), .text(next.rawValue),
                     .optional(next == .failed ? deposit.reason : nil), .int(now), .text(existing.key), .text(existing.status.rawValue),
                 ]
             )
@@ -95,18 +113,18 @@ public enum DepositStore {
             var rows: [String] = []
             for deposit in chunk {
                 let base = binds.count
-                rows.append("(" + (1...13).map { "$\(base + $0)" }.joined(separator: ", ") + ", $\(base + 13))")
+                rows.append("(" + (1...14).map { "$\(base + $0)" }.joined(separator: ", ") + ", $\(base + 13))")
                 binds += [
                     .text(deposit.key), .int(Int64(deposit.chainID)), .text(deposit.txHash), .int(deposit.logIndex),
                     .text(deposit.account), .text(deposit.address), .text(deposit.asset), .text(deposit.amountUnits),
                     .int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(deposit.status.rawValue),
-                    .optional(deposit.reason), .int(now),
+                    .optional(deposit.reason), .int(now), .optional(deposit.identity),
                 ]
             }
             try await db.query(
                 """
                 INSERT INTO deposits (deposit_key, chain_id, tx_hash, log_index, account_id, address, asset, amount_units,
-                    block_number, block_hash, status, reason, seen_at, updated_at)
+                    block_number, block_hash, status, reason, seen_at, identity, updated_at)
                 VALUES \(rows.joined(separator: ", "))
                 """,
                 binds
@@ -115,7 +133,7 @@ public enum DepositStore {
         return revived
     }
 
-    /// Rows per multi-row insert: 13 binds a row stays far below SQLite's 32,766 bound
+    /// Rows per multi-row insert: 14 binds a row stays far below SQLite's 32,766 bound
     /// parameters and PostgreSQL's 65,535.
     static let insertChunk = 200
 
@@ -156,6 +174,13 @@ public enum DepositStore {
         try await db.query(
             "SELECT \(columns) FROM deposits WHERE chain_id = $1 AND block_number >= $2 AND block_number <= $3 ORDER BY block_number, id",
             [.int(Int64(chainID)), .int(Int64(from)), .int(Int64(to))]
+        ).map(record)
+    }
+
+    /// Every deposit recorded for these transactions, wherever their blocks are.
+    public static func inTransactions(chainID: UInt64, txs: [String], _ db: any SQLExecutor) async throws -> [DepositRecord] {
+        try await SQLInList.rows(
+            "SELECT \(columns) FROM deposits WHERE chain_id = \(chainID) AND tx_hash IN", keys: txs.map { .text($0) }, db
         ).map(record)
     }
 
@@ -377,7 +402,7 @@ public enum DepositStore {
     }
 
     static let columns = """
-        deposit_key, chain_id, tx_hash, log_index, account_id, address, asset, amount_units, block_number, block_hash,
+        deposit_key, identity, chain_id, tx_hash, log_index, account_id, address, asset, amount_units, block_number, block_hash,
         status, reason, usd_cents, exact_usd, rate_pair, rate_field, rate_price, rate_source, rate_fetched_at,
         seen_at, updated_at, credited_at
         """
@@ -389,7 +414,7 @@ public enum DepositStore {
             logIndex: try row.int("log_index"), account: try row.text("account_id"), address: try row.text("address"),
             asset: try row.text("asset"), amountUnits: try row.text("amount_units"),
             blockNumber: UInt64(try row.int("block_number")), blockHash: try row.text("block_hash"), status: status,
-            reason: try row.optionalText("reason"), seenAtMillis: try row.int("seen_at")
+            reason: try row.optionalText("reason"), seenAtMillis: try row.int("seen_at"), identity: try row.optionalText("identity")
         )
         record.usdCents = try row.optionalInt("usd_cents")
         record.exactUSD = try row.optionalText("exact_usd")

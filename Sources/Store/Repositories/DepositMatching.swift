@@ -1,0 +1,62 @@
+import GatewayCore
+
+/// Which stored deposit a detected transfer is: the one rule the watcher's scan and
+/// `reconcile chain` share. Pure; the caller loads the stored rows of the same transactions.
+public enum DepositMatching {
+    public enum Outcome: Sendable, Equatable {
+        /// Never recorded: insert it (its identity and key may carry a variant, see below).
+        case new(DepositRecord)
+        /// The stored row with the same identity, recipient and amount.
+        case known(DepositRecord)
+        /// A stored row of the old format (no identity yet) of the same transaction, asset,
+        /// recipient and amount: the same fact. It keeps its key and takes the identity.
+        case adopted(DepositRecord)
+        /// The same identity appeared earlier in this batch.
+        case repeated
+    }
+
+    /// - Parameter known: stored deposits of the detected transactions.
+    public static func match(_ detected: [DepositRecord], known: [DepositRecord]) -> [Outcome] {
+        var byTx: [String: [DepositRecord]] = [:]
+        for row in known { byTx[row.txHash.lowercased(), default: []].append(row) }
+        var adoptedKeys: Set<String> = []
+        var seen: Set<String> = []
+        var inserted: [String: [DepositRecord]] = [:]
+        return detected.map { deposit in
+            let rows = (byTx[deposit.txHash.lowercased()] ?? []) + (inserted[deposit.txHash.lowercased()] ?? [])
+            guard let identity = deposit.identity else {
+                // A record without identity (built by hand) is matched by its key.
+                guard seen.insert("key " + deposit.key).inserted else { return .repeated }
+                return rows.first { $0.key == deposit.key }.map { .known($0) } ?? .new(deposit)
+            }
+            guard seen.insert(identity).inserted else { return .repeated }
+            let sameFact = { (row: DepositRecord) in
+                row.asset == deposit.asset && row.address == deposit.address && row.amountUnits == deposit.amountUnits
+            }
+            let variants = rows.filter { $0.identity != nil && base(of: $0) == identity }
+            if let row = variants.first(where: sameFact) { return .known(row) }
+            if let row = rows.filter({ $0.identity == nil && !adoptedKeys.contains($0.key) && sameFact($0) })
+                .min(by: { $0.logIndex < $1.logIndex }) {
+                adoptedKeys.insert(row.key)
+                return .adopted(row)
+            }
+            guard !variants.isEmpty else { return .new(deposit) }
+            // The same transaction and position, another recipient or amount: a different fact
+            // (a re-included transaction that executed differently). It never takes the old
+            // row's credit: it gets the next variant of identity and key.
+            var other = deposit
+            let variant = variants.count + 1
+            other.identity = "\(identity)#\(variant)"
+            other.key = "\(deposit.key)#\(variant)"
+            other.reason = "re-included with another recipient or amount than \(variants[0].key)"
+            inserted[deposit.txHash.lowercased(), default: []].append(other)
+            return .new(other)
+        }
+    }
+
+    /// An identity without its variant suffix.
+    static func base(of row: DepositRecord) -> String {
+        guard let identity = row.identity else { return "" }
+        return identity.split(separator: "#", maxSplits: 1).first.map(String.init) ?? identity
+    }
+}
