@@ -38,12 +38,12 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible, Codab
     /// before carried the block-wide log index (`eth:1:0x…:7`); those rows keep them.
     /// `variant` > 1 marks a re-included log whose amount or recipient differs: another fact.
     public static func ethTokenDeposit(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) throws(DomainError) -> Self {
-        try Self("eth:\(chainID):\(txHash.lowercased()):\(asset):\(ordinal)" + (variant > 1 ? "#\(variant)" : ""))
+        try Self("eth:\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)" + (variant > 1 ? "#\(variant)" : ""))
     }
 
     /// A deposit's identity on its chain, which re-observations match on.
     public static func depositIdentity(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) -> String {
-        "\(chainID):\(txHash.lowercased()):\(asset):\(ordinal)" + (variant > 1 ? "#\(variant)" : "")
+        "\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)" + (variant > 1 ? "#\(variant)" : "")
     }
 
     public init(from decoder: any Decoder) throws {

@@ -9,6 +9,6 @@ extension Migrations {
         "CREATE INDEX deposits_by_tx ON deposits (chain_id, tx_hash)",
         // ETH deposits are one per transaction: their identity is known now. A USDT row of the
         // old format gets its identity when the watcher or `reconcile chain` sees its log again.
-        "UPDATE deposits SET identity = CAST(chain_id AS TEXT) || ':' || tx_hash || ':eth:-1' WHERE asset = 'eth' AND log_index = -1",
+        "UPDATE deposits SET identity = CAST(chain_id AS TEXT) || ':' || LOWER(tx_hash) || ':eth:-1' WHERE asset = 'ETH' AND log_index = -1",
     ])
 }

@@ -1,0 +1,142 @@
+import Ethereum
+import Foundation
+import GatewayApp
+import GatewayCore
+import GatewayTestSupport
+import Store
+import Synchronization
+import Testing
+
+/// A deposit is the same fact wherever a reorg puts its transaction; a node that cannot vouch
+/// for a block at confirmation makes the watcher wait, never orphan.
+@Suite("Deposit identity and confirmation on the devnet", .serialized, .enabled(if: Devnet.python != nil, "GATEWAY_PYTHON unset: the devnet needs the project venv"))
+struct WatcherIdentityTests {
+    /// 25 USDT at the stand-in's 1.0001 USD.
+    static let usdtCents: Int64 = 2_500
+
+    /// Credits a USDT deposit, then a reorg deeper than the confirmations re-includes its
+    /// transaction behind two new transfers, so its block-wide log index changes.
+    static func creditThenReplayElsewhere(_ rig: WatcherTests.Rig, legacy: Bool = false) async throws -> String {
+        try await rig.devnet.mine(5)
+        let tx = try await rig.devnet.call("devnet_sendToken", "[\"\(rig.address)\", \"0x17d7840\", \"usdt\"]").stringValue ?? ""
+        try await rig.devnet.mine(2)
+        #expect(try await rig.watcher.pollOnce().credited == 1)
+        #expect(try await rig.creditedBalance(Self.usdtCents))
+        if legacy { try await Self.makeOldFormat(rig) }
+        let reorg = try await rig.devnet.call("devnet_reorg", "[3, [\"\(tx)\"], {\"prefixTokenTransfers\": 2}]")
+        guard case .array(let reincluded)? = reorg["reincluded"] else { throw TestSetupError("no reincluded list: \(reorg)") }
+        #expect(reincluded.first?["transactionIndex"]?.stringValue == "0x2", "\(reorg)")
+        try await rig.devnet.mine(1)
+        #expect(try await rig.watcher.pollOnce().reorgDepth != nil)
+        try await rig.devnet.mine(3)
+        try await rig.watcher.pollOnce()
+        return tx
+    }
+
+    /// What a store written before deposit identities holds: the block-wide log index in every
+    /// key (deposit, outbox, wallet ledger) and no identity.
+    static func makeOldFormat(_ rig: WatcherTests.Rig) async throws {
+        let deposit = try #require(try await rig.deposits().first)
+        let old = "eth:\(deposit.chainID):\(deposit.txHash.lowercased()):\(deposit.logIndex)"
+        try await rig.gw.gateway.database.transaction { db in
+            try await db.query("UPDATE deposits SET deposit_key = $1, identity = NULL WHERE deposit_key = $2", [.text(old), .text(deposit.key)])
+            try await db.query("UPDATE outbox SET idempotency_key = $1 WHERE idempotency_key = $2", [.text(old), .text(deposit.key)])
+            try await db.query("UPDATE ledger_entries SET idempotency_key = $1 WHERE idempotency_key = $2", [.text(old), .text(deposit.key)])
+        }
+    }
+
+    @Test func usdtReincludedAtAnotherPositionIsCreditedOnceWithoutCompensation() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        let tx = try await Self.creditThenReplayElsewhere(rig)
+        let deposits = try await rig.deposits().filter { $0.txHash == tx }
+        #expect(deposits.count == 1 && deposits.first?.status == .credited && deposits.first?.logIndex == 2, "\(deposits)")
+        #expect(try await rig.balance() == Self.usdtCents)
+        #expect(try await rig.gw.gateway.outbox.list(status: nil, limit: 10).count == 1)
+    }
+
+    @Test func usdtReincludedAtAnotherPositionNetsToOneCreditWithCompensation() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2, extra: ["ETH_COMPENSATE_DEEP_REORG": "true"])
+        defer { Task { await rig.stop() } }
+        _ = try await Self.creditThenReplayElsewhere(rig)
+        #expect(try await rig.creditedBalance(Self.usdtCents), "credit − reversal + re-credit")
+        let keys = try await rig.gw.gateway.outbox.list(status: nil, limit: 10).map(\.key.rawValue)
+        #expect(keys.count == 3 && keys.filter { $0.hasSuffix(":reversal") }.count == 1 && keys.filter { $0.hasSuffix(":recredit") }.count == 1, "\(keys)")
+    }
+
+    @Test func anOldFormatRowIsFoundAgainAndReconciliationFindsNothingToCredit() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        let tx = try await Self.creditThenReplayElsewhere(rig, legacy: true)
+        let deposits = try await rig.deposits().filter { $0.txHash == tx }
+        #expect(deposits.count == 1, "\(deposits)")
+        let deposit = try #require(deposits.first)
+        #expect(deposit.status == .credited && !deposit.key.contains(":usdt:") && deposit.identity?.hasSuffix(":usdt:0") == true, "\(deposit)")
+        #expect(try await rig.balance() == Self.usdtCents)
+        let name = try OperatorName("t")
+        let head = try await rig.devnet.mine(0)
+        let chain = try await ChainReconciler(watcher: rig.watcher, database: rig.gw.gateway.database)
+            .run(from: 1, to: head, fix: true, operator: name, now: 1)
+        #expect(chain.discrepancies.isEmpty, "\(chain.discrepancies)")
+        let wallet = try await WalletReconciler(gateway: rig.gw.gateway.database, wallet: rig.gw.gateway.database)
+            .run(fix: true, operator: name, now: 2)
+        #expect(wallet.discrepancies.isEmpty, "\(wallet.discrepancies)")
+        #expect(try await rig.balance() == Self.usdtCents)
+    }
+
+    @Test func aMissingOrForeignHeaderAtConfirmationWaitsAndNeverOrphans() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        let node = VeilingNode(JSONRPCNode(client: JSONRPCClient(endpoints: [rig.devnet.rpcURL], timeoutMillis: 2_000)))
+        let watcher = rig.gw.gateway.makeChainWatcher(node: node)
+        try await rig.devnet.mine(3)
+        try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]")
+        let block = try await rig.devnet.mine(1)
+        try await watcher.pollOnce()
+        try await rig.devnet.mine(2)
+        // A lagging endpoint: no header at the deposit's height; then a foreign one.
+        for mode in [VeilingNode.Mode.missing, .foreign] {
+            node.veil(block, mode)
+            #expect(try await watcher.pollOnce().credited == 0)
+            #expect(try await rig.deposits().first?.status == .seen, "\(mode)")
+        }
+        node.veil(nil, .missing)
+        #expect(try await watcher.pollOnce().credited == 1)
+        #expect(try await rig.creditedBalance(301_245))
+    }
+}
+
+/// A node that answers no header, or another block's, at one height: a lagging or
+/// load-balanced endpoint as the confirmer sees it.
+final class VeilingNode: EthereumNode {
+    enum Mode: Sendable { case missing, foreign }
+    let inner: JSONRPCNode
+    private let veiled = Mutex<(UInt64?, Mode)>((nil, .missing))
+
+    init(_ inner: JSONRPCNode) { self.inner = inner }
+
+    func veil(_ number: UInt64?, _ mode: Mode) { veiled.withLock { $0 = (number, mode) } }
+
+    func headers(_ numbers: [UInt64]) async throws -> [BlockHeader?] {
+        let (number, mode) = veiled.withLock { $0 }
+        return try await inner.headers(numbers).enumerated().map { index, header in
+            guard numbers[index] == number, let header else { return header }
+            return mode == .missing ? nil : BlockHeader(number: header.number, hash: "0x" + String(repeating: "ab", count: 32), parentHash: header.parentHash)
+        }
+    }
+
+    func chainID() async throws -> UInt64 { try await inner.chainID() }
+    func blockNumber() async throws -> UInt64 { try await inner.blockNumber() }
+    func blocks(_ numbers: [UInt64]) async throws -> [Block?] { try await inner.blocks(numbers) }
+    func blockReceipts(_ numbers: [UInt64], only wanted: Set<String>?) async throws -> [[ChainReceipt]?] {
+        try await inner.blockReceipts(numbers, only: wanted)
+    }
+    func receipts(_ transactionHashes: [String]) async throws -> [ChainReceipt?] { try await inner.receipts(transactionHashes) }
+    func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog] {
+        try await inner.logs(address: address, topic0: topic0, from: from, to: to)
+    }
+    func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256 { try await inner.balance(address, at: block) }
+    func call(to contract: EthereumAddress, data: [UInt8], at block: UInt64) async throws -> [UInt8] {
+        try await inner.call(to: contract, data: data, at: block)
+    }
+}
