@@ -84,6 +84,37 @@ struct WatcherIdentityTests {
         #expect(try await rig.balance() == Self.usdtCents)
     }
 
+    @Test func aDepositThatLeavesAgainIsReversedAndReCreditedEachTime() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2, extra: ["ETH_COMPENSATE_DEEP_REORG": "true"])
+        defer { Task { await rig.stop() } }
+        try await rig.devnet.mine(5)
+        let tx = try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]").stringValue ?? ""
+        try await rig.devnet.mine(2)
+        #expect(try await rig.watcher.pollOnce().credited == 1)
+        // Twice: it leaves and comes back at once (re-included in the new branch).
+        for _ in 0..<2 {
+            // Deep enough to take the deposit's block: head − block + 1.
+            let depth = try await rig.devnet.mine(0) - (try #require(try await rig.deposits().first?.blockNumber)) + 1
+            try await rig.devnet.call("devnet_reorg", "[\(depth), [\"\(tx)\"], {\"reincludeIn\": 2}]")
+            try await rig.devnet.mine(1)
+            #expect(try await rig.watcher.pollOnce().reorgDepth != nil)
+            try await rig.devnet.mine(2)
+            try await rig.watcher.pollOnce()
+            #expect(try await rig.deposits().first?.status == .credited)
+        }
+        #expect(try await rig.creditedBalance(301_245))
+        // A third time it leaves for good: reversed a third time.
+        let depth = try await rig.devnet.mine(0) - (try #require(try await rig.deposits().first?.blockNumber)) + 1
+        try await rig.devnet.call("devnet_reorg", "[\(depth)]")
+        try await rig.devnet.mine(1)
+        try await rig.watcher.pollOnce()
+        #expect(try await rig.deposits().first?.status == .reorgedAfterCredit)
+        #expect(try await rig.creditedBalance(0))
+        let key = try #require(try await rig.deposits().first?.key)
+        let keys = Set(try await rig.gw.gateway.outbox.list(status: nil, limit: 20).map(\.key.rawValue))
+        #expect(keys == [key, "\(key):reversal", "\(key):recredit", "\(key):reversal:2", "\(key):recredit:2", "\(key):reversal:3"], "\(keys)")
+    }
+
     @Test func aMissingOrForeignHeaderAtConfirmationWaitsAndNeverOrphans() async throws {
         let rig = try await WatcherTests.Rig.start(confirmations: 2)
         defer { Task { await rig.stop() } }

@@ -107,32 +107,43 @@ public struct ChainWatcher: Sendable {
         for (number, header) in zip(numbers, nodeHeaders) where header?.hash == stored[number]?.hash {
             return number
         }
-        // Deeper than the stored window: the checkpoints below it.
+        // Deeper than the stored window: the checkpoints below it, and the blocks of recorded
+        // deposits (which a young store without checkpoints still has).
         let bottom = numbers.last ?? cursor
-        let checkpoints = try await database.transaction { db in
-            try await DepositStore.checkpoints(chainID: chainID, below: bottom, limit: Self.maxCheckpointsWalked, db)
+        let (checkpoints, depositBlocks) = try await database.transaction { db in
+            (
+                try await DepositStore.checkpoints(chainID: chainID, below: bottom, limit: Self.maxCheckpointsWalked, db),
+                try await DepositStore.depositBlocks(chainID: chainID, below: bottom, limit: Self.maxDepositBlocksWalked, db)
+            )
         }
-        let answers = try await node.headers(checkpoints.map(\.number))
+        var footholds: [UInt64: String] = [:]
+        for block in depositBlocks + checkpoints { footholds[block.number] = block.hash }
+        let heights = footholds.keys.sorted(by: >)
+        let answers = try await node.headers(heights)
         metrics.ethDeepReorg()
-        for (checkpoint, header) in zip(checkpoints, answers) where header?.hash == checkpoint.hash {
-            logger.error("reorg deeper than the stored header window; rescanning from the checkpoint below it", metadata: [
-                "cursor": "\(cursor)", "window_from": "\(bottom)", "checkpoint": "\(checkpoint.number)",
+        for (number, header) in zip(heights, answers) where header?.hash == footholds[number] {
+            logger.error("reorg deeper than the stored header window; rescanning from the deepest block the node still agrees with", metadata: [
+                "cursor": "\(cursor)", "window_from": "\(bottom)", "fork": "\(number)",
             ])
-            return checkpoint.number
+            return number
         }
-        guard !checkpoints.isEmpty else {
-            // Nothing stored below the window: the watcher started inside it, or the store
-            // predates checkpoints. Rescan from the oldest block we know.
-            logger.error("reorg below every stored header; rescanning from the bottom of the window", metadata: [
-                "cursor": "\(cursor)", "window_from": "\(bottom)",
-            ])
-            return bottom > 0 ? bottom - 1 : 0
+        guard checkpoints.isEmpty else {
+            throw RPCError.malformed(
+                "the node's chain differs from ours below every stored checkpoint (\(checkpoints.count) walked from block \(bottom)): "
+                    + "a reorg deeper than \(Self.maxCheckpointsWalked * Int(DepositStore.checkpointSpacing)) blocks, or an endpoint on another chain"
+            )
         }
-        throw RPCError.malformed(
-            "the node's chain differs from ours below every stored checkpoint (\(checkpoints.count) walked from block \(bottom)): "
-                + "a reorg deeper than \(Self.maxCheckpointsWalked * Int(DepositStore.checkpointSpacing)) blocks, or an endpoint on another chain"
-        )
+        // No checkpoint yet (a young store, or one from before checkpoints): rescan from below
+        // the lowest block we know differs, or from the bottom of the window.
+        let lowest = heights.last.map { min($0, bottom) } ?? bottom
+        logger.error("reorg below every stored header; rescanning from below the lowest differing block", metadata: [
+            "cursor": "\(cursor)", "window_from": "\(bottom)", "rescan_from": "\(lowest > 0 ? lowest - 1 : 0)",
+        ])
+        return lowest > 0 ? lowest - 1 : 0
     }
+
+    /// Deposit blocks compared per walk, below the window.
+    static let maxDepositBlocksWalked = 256
 
     /// Checkpoints compared per walk: 64 × 128 = 8,192 blocks below the window.
     static let maxCheckpointsWalked = 64
@@ -153,7 +164,11 @@ public struct ChainWatcher: Sendable {
                 // In the same transaction as the status change: the reversal exists exactly
                 // when the deposit says it left the chain after its credit.
                 for deposit in changed where deposit.status == .reorgedAfterCredit {
-                    if let reversal = try Self.reversal(of: deposit) { try await OutboxStore.enqueue(reversal, now: now, db) }
+                    // Each time the deposit leaves the chain is its own epoch: reversed once per
+                    // departure, re-credited once per return.
+                    let (reversals, recredits) = try await Self.compensations(of: deposit, db)
+                    guard reversals == recredits, let reversal = try Self.reversal(of: deposit, epoch: reversals + 1) else { continue }
+                    try await OutboxStore.enqueue(reversal, now: now, db)
                 }
             }
             try await DepositStore.pruneHeaders(chainID: chainID, above: fork, below: nil, db)
@@ -178,25 +193,45 @@ public struct ChainWatcher: Sendable {
     /// re-credit in the same transaction.
     static func record(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws {
         for deposit in try await DepositStore.observeMany(deposits, now: now, db) {
-            guard try await OutboxStore.exists(key: "\(deposit.key):reversal", db), let recredit = try recredit(of: deposit) else { continue }
+            let (reversals, recredits) = try await compensations(of: deposit, db)
+            guard reversals > recredits, let recredit = try recredit(of: deposit, epoch: reversals) else { continue }
             try await OutboxStore.enqueue(recredit, now: now, db)
         }
     }
 
+    /// Compensation epochs are bounded: a deposit that left and came back this often is for a
+    /// person, not for a loop.
+    static let maxCompensationEpochs = 1_000
+
+    /// How many reversals and re-credits of the deposit exist: epoch 1 is `…:reversal` and
+    /// `…:recredit` (the keys written before epochs), epoch n > 1 `…:reversal:n`, `…:recredit:n`.
+    static func compensations(of deposit: DepositRecord, _ db: any SQLExecutor) async throws -> (reversals: Int, recredits: Int) {
+        func count(_ suffix: String) async throws -> Int {
+            var n = 0
+            while n < maxCompensationEpochs, try await OutboxStore.exists(key: compensationKey(deposit, suffix, epoch: n + 1), db) { n += 1 }
+            return n
+        }
+        return (try await count("reversal"), try await count("recredit"))
+    }
+
+    static func compensationKey(_ deposit: DepositRecord, _ suffix: String, epoch: Int) -> String {
+        epoch == 1 ? "\(deposit.key):\(suffix)" : "\(deposit.key):\(suffix):\(epoch)"
+    }
+
     /// The debit that takes back a credit whose deposit a deep reorg removed.
-    static func reversal(of deposit: DepositRecord) throws -> OutboxRequest? {
+    static func reversal(of deposit: DepositRecord, epoch: Int = 1) throws -> OutboxRequest? {
         // The money may already be spent; the debit must land anyway.
         try compensation(
-            of: deposit, keySuffix: "reversal", direction: .debit, reason: "deep_reorg", allowNegative: true,
+            of: deposit, key: compensationKey(deposit, "reversal", epoch: epoch), direction: .debit, reason: "deep_reorg", allowNegative: true,
             description: "Reversal: deposit \(deposit.txHash) left the canonical chain after it was credited",
             details: ["block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash)]
         )
     }
 
     /// The credit that undoes a reversal once its deposit is canonical again.
-    static func recredit(of deposit: DepositRecord) throws -> OutboxRequest? {
+    static func recredit(of deposit: DepositRecord, epoch: Int = 1) throws -> OutboxRequest? {
         try compensation(
-            of: deposit, keySuffix: "recredit", direction: .credit, reason: "reincluded_after_deep_reorg", allowNegative: false,
+            of: deposit, key: compensationKey(deposit, "recredit", epoch: epoch), direction: .credit, reason: "reincluded_after_deep_reorg", allowNegative: false,
             description: "Re-credit: deposit \(deposit.txHash) is on the canonical chain again"
         )
     }
@@ -204,12 +239,12 @@ public struct ChainWatcher: Sendable {
     /// A wallet effect of the deposit's credited amount, keyed by the deposit's key and a
     /// suffix; nil when the deposit was never credited an amount.
     private static func compensation(
-        of deposit: DepositRecord, keySuffix: String, direction: Direction, reason: String, allowNegative: Bool, description: String,
+        of deposit: DepositRecord, key: String, direction: Direction, reason: String, allowNegative: Bool, description: String,
         details: [String: JSONValue] = [:]
     ) throws -> OutboxRequest? {
         guard let cents = deposit.usdCents, cents > 0 else { return nil }
         return OutboxRequest(
-            key: try IdempotencyKey("\(deposit.key):\(keySuffix)"), account: try AccountID(deposit.account), direction: direction,
+            key: try IdempotencyKey(key), account: try AccountID(deposit.account), direction: direction,
             amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash, description: description,
             detailsJSON: JSONValue.object(details.merging([
                 "source": .string("ethereum"), "reason": .string(reason), "deposit_key": .string(deposit.key),

@@ -375,6 +375,19 @@ public enum DepositStore {
     /// reorg deeper than the window still finds a stored block the node agrees with.
     public static let checkpointSpacing: UInt64 = 128
 
+    /// Blocks of recorded deposits below `below` (their hash as recorded), highest first: more
+    /// footholds for the reorg walk, wherever checkpoints are missing.
+    public static func depositBlocks(chainID: UInt64, below: UInt64, limit: Int, _ db: any SQLExecutor) async throws -> [(number: UInt64, hash: String)] {
+        try await db.query(
+            """
+            SELECT DISTINCT block_number, block_hash FROM deposits WHERE chain_id = $1 AND block_number < $2
+                AND status IN ('seen', 'awaiting_rate', 'credited', 'failed')
+            ORDER BY block_number DESC LIMIT $3
+            """,
+            [.int(Int64(chainID)), .int(Int64(below)), .int(Int64(limit))]
+        ).map { (UInt64(try $0.int("block_number")), try $0.text("block_hash")) }
+    }
+
     /// Stored checkpoint headers below `below`, highest first, at most `limit`.
     public static func checkpoints(chainID: UInt64, below: UInt64, limit: Int, _ db: any SQLExecutor) async throws -> [(number: UInt64, hash: String)] {
         try await db.query(
