@@ -115,6 +115,41 @@ struct WatcherIdentityTests {
         #expect(keys == [key, "\(key):reversal", "\(key):recredit", "\(key):reversal:2", "\(key):recredit:2", "\(key):reversal:3"], "\(keys)")
     }
 
+    @Test func aWatcherWhoseLeasePassedToAnotherWritesNothing() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        let database = rig.gw.gateway.database
+        let a = rig.watcher.fenced(by: LeaseFence(name: "eth-watcher", holder: "A", leaseMillis: 60_000))
+        let b = rig.watcher.fenced(by: LeaseFence(name: "eth-watcher", holder: "B", leaseMillis: 60_000))
+        let now = rig.gw.gateway.clock.nowMillis()
+        func take(_ holder: String) async throws -> Bool {
+            try await database.transaction { db in
+                try await DepositStore.acquireLease(name: "eth-watcher", holder: holder, now: now, expiresAt: now + 60_000, db)
+            }
+        }
+        #expect(try await take("A"))
+        #expect(try await !take("B"), "a held lease is not taken")
+        try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]")
+        try await rig.devnet.mine(1)
+        try await a.pollOnce()
+        #expect(try await rig.deposits().map(\.status) == [.seen], "one confirmation of two")
+        // A's step outlasts its lease; B takes over. Every write A still tries fails.
+        try await database.transaction { db in try await db.query("UPDATE leases SET expires_at = 0 WHERE name = 'eth-watcher'") }
+        #expect(try await take("B"))
+        let cursorBefore = try await database.transaction { db in try await DepositStore.cursor(chainID: UInt64(rig.devnet.chainID), db) }
+        try await rig.devnet.mine(2)
+        await #expect(throws: LeaseLost.self) { try await a.pollOnce() }
+        let cursorAfter = try await database.transaction { db in try await DepositStore.cursor(chainID: UInt64(rig.devnet.chainID), db) }
+        #expect(cursorAfter?.number == cursorBefore?.number, "A moved nothing")
+        #expect(try await rig.deposits().first?.status == .seen, "A credited nothing")
+        #expect(try await b.pollOnce().credited == 1)
+        // Whenever A has something to write, it finds it does not hold the lease.
+        try await rig.devnet.mine(1)
+        await #expect(throws: LeaseLost.self) { try await a.pollOnce() }
+        #expect(try await rig.creditedBalance(301_245))
+        #expect(try await rig.gw.gateway.outbox.list(status: nil, limit: 10).count == 1)
+    }
+
     @Test func aMissingOrForeignHeaderAtConfirmationWaitsAndNeverOrphans() async throws {
         let rig = try await WatcherTests.Rig.start(confirmations: 2)
         defer { Task { await rig.stop() } }

@@ -20,6 +20,27 @@ public struct ChainWatcher: Sendable {
     let clock: WallClock
     let metrics: GatewayMetrics
     let logger: Logger
+    /// The lease every write is conditional on; nil when the caller holds no lease (tests that
+    /// drive one watcher by hand).
+    var fence: LeaseFence?
+
+    /// The same watcher, its writes fenced by `fence`.
+    public func fenced(by fence: LeaseFence) -> ChainWatcher {
+        var copy = self
+        copy.fence = fence
+        return copy
+    }
+
+    /// A write transaction: its first statement renews the lease, and fails it unless this
+    /// watcher still holds it, so a watcher whose lease passed to another writes nothing. On
+    /// PostgreSQL the renewal also locks the lease row until commit, so a standby cannot take
+    /// the lease between the check and the writes.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await database.transaction { [fence, clock] db in
+            if let fence { try await fence.hold(now: clock.nowMillis(), db) }
+            return try await body(db)
+        }
+    }
 
     /// Deposits confirmed per step, per asset and status: deposits waiting for one asset's
     /// rate never hold back another asset's, nor new deposits of the same asset.
@@ -61,7 +82,7 @@ public struct ChainWatcher: Sendable {
             let start = settings.startBlock ?? (head > 2 * settings.confirmations ? head - 2 * settings.confirmations : 0)
             let initial = start == 0 ? 0 : start - 1
             cursor = initial
-            try await database.transaction { db in try await DepositStore.setCursor(chainID: chainID, number: initial, head: head, now: now, db) }
+            try await write { db in try await DepositStore.setCursor(chainID: chainID, number: initial, head: head, now: now, db) }
         }
         if head < cursor {
             // The node is behind what we already processed: a lagging or resyncing node.
@@ -156,7 +177,7 @@ public struct ChainWatcher: Sendable {
         let candidates = try await database.transaction { db in try await DepositStore.reorgCandidates(chainID: chainID, above: fork, db) }
         let heights = Array(Set(candidates.map(\.blockNumber))).sorted()
         let nodeHashes = Dictionary(uniqueKeysWithValues: zip(heights, try await node.headers(heights)).map { ($0, $1?.hash) })
-        let changed = try await database.transaction { db in
+        let changed = try await write { db in
             let changed = try await DepositStore.reorg(
                 chainID: chainID, above: fork, now: now, stillCanonical: { nodeHashes[$0.blockNumber] == $0.blockHash }, db
             )
@@ -277,7 +298,7 @@ public struct ChainWatcher: Sendable {
         guard let found = try await detect(blocks, now: now) else { return 0 }  // the chain moved between calls: redo next step
         let keepFrom = last.header.number > 2 * settings.confirmations + 2 ? last.header.number - 2 * settings.confirmations - 2 : 0
         let recorded = blocks
-        try await database.transaction { db in
+        try await write { db in
             try await Self.record(found.deposits, now: now, db)
             for transfer in found.outgoing { try await OutgoingTransferStore.record(transfer, now: now, db) }
             try await DepositStore.saveHeaders(
@@ -527,11 +548,11 @@ public struct ChainWatcher: Sendable {
                 // Written once when it starts waiting, not on every step of an outage.
                 guard deposit.status != .awaitingRate else { continue }
                 logger.warning("deposit awaiting a usable rate", metadata: ["deposit": "\(deposit.key)", "reason": "\(reason)"])
-                _ = try await database.transaction { db in
+                _ = try await write { db in
                     try await DepositStore.transition(key: deposit.key, to: .awaitingRate, reason: reason, now: now, db)
                 }
             case .refuse(let reason):
-                _ = try await database.transaction { db in
+                _ = try await write { db in
                     try await DepositStore.transition(key: deposit.key, to: .parked, reason: reason, now: now, db)
                 }
             case .convert(let conversion):
@@ -544,7 +565,7 @@ public struct ChainWatcher: Sendable {
     /// The deposit's state and its outbox credit, in one transaction.
     private func credit(_ deposit: DepositRecord, amount: TokenAmount, conversion: Conversion, now: Int64) async throws -> Bool {
         guard conversion.cents.value > 0 else {
-            _ = try await database.transaction { db in
+            _ = try await write { db in
                 try await DepositStore.transition(key: deposit.key, to: .parked, reason: "worth less than one cent (\(conversion.exactUSD) USD)", now: now, db)
             }
             return false
@@ -569,7 +590,7 @@ public struct ChainWatcher: Sendable {
             usdCents: conversion.cents.value, exactUSD: conversion.exactUSD, pair: rate.pair.rawValue, field: rate.field,
             price: rate.price.description, source: rate.source, fetchedAtMillis: rate.fetchedAtMillis
         )
-        let done = try await database.transaction { db -> Bool in
+        let done = try await write { db -> Bool in
             guard try await DepositStore.markCredited(key: deposit.key, record, now: now, db) else { return false }
             try await OutboxStore.enqueue(request, now: now, db)
             return true

@@ -18,13 +18,15 @@ public struct WatcherService: Service {
     static let leaseName = "eth-watcher"
 
     public init(watcher: ChainWatcher, database: any Database, settings: GatewayConfig.EthereumSettings, clock: WallClock, metrics: GatewayMetrics, logger: Logger) {
-        self.watcher = watcher
+        let holder = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        // Every write of a step renews and checks the lease: a step that outlasts it writes nothing.
+        self.watcher = watcher.fenced(by: LeaseFence(name: Self.leaseName, holder: holder, leaseMillis: settings.leaseSeconds * 1000))
+        self.holder = holder
         self.database = database
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
-        self.holder = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
     public func run() async throws {
@@ -60,6 +62,9 @@ public struct WatcherService: Service {
                     if stalled {
                         logger.warning("node head has not advanced", metadata: ["head": "\(lastHead)", "seconds": "\((clock.nowMillis() - lastHeadChange) / 1000)"])
                     }
+                } catch let error as LeaseLost {
+                    leading = false
+                    logger.notice("watcher lease lost during a step; standing by", metadata: ["error": "\(error)"])
                 } catch let error as RPCError {
                     metrics.rpcError(error.kind)
                     logger.warning("watcher step failed; will retry", metadata: ["error": "\(error)"])

@@ -410,6 +410,16 @@ public enum DepositStore {
         return (try rows.first?.text("holder")) == holder
     }
 
+    /// Renews the lease only if `holder` holds it and it has not expired: the fence every
+    /// fenced write transaction starts with. (On PostgreSQL the UPDATE keeps the row locked to
+    /// COMMIT, so no one takes the lease in between.)
+    public static func renewLease(name: String, holder: String, now: Int64, expiresAt: Int64, _ db: any SQLExecutor) async throws -> Bool {
+        !(try await db.query(
+            "UPDATE leases SET expires_at = $1 WHERE name = $2 AND holder = $3 AND expires_at >= $4 RETURNING holder",
+            [.int(expiresAt), .text(name), .text(holder), .int(now)]
+        )).isEmpty
+    }
+
     public static func releaseLease(name: String, holder: String, _ db: any SQLExecutor) async throws {
         try await db.query("DELETE FROM leases WHERE name = $1 AND holder = $2", [.text(name), .text(holder)])
     }

@@ -1,0 +1,29 @@
+import Store
+
+/// A lease that fences writes: who holds it, for how long a renewal lasts.
+public struct LeaseFence: Sendable {
+    public let name: String
+    public let holder: String
+    public let leaseMillis: Int64
+
+    public init(name: String, holder: String, leaseMillis: Int64) {
+        self.name = name
+        self.holder = holder
+        self.leaseMillis = leaseMillis
+    }
+
+    /// Renews the lease in the caller's transaction; throws `LeaseLost` (rolling the
+    /// transaction back) unless this holder still holds it.
+    func hold(now: Int64, _ db: any SQLExecutor) async throws {
+        guard try await DepositStore.renewLease(name: name, holder: holder, now: now, expiresAt: now + leaseMillis, db) else {
+            throw LeaseLost(name: name, holder: holder)
+        }
+    }
+}
+
+/// Another instance holds the lease now: this one's write did not happen.
+public struct LeaseLost: Error, Sendable, CustomStringConvertible {
+    public let name: String
+    public let holder: String
+    public var description: String { "lease \(name) is no longer held by \(holder); nothing was written" }
+}
