@@ -6,8 +6,8 @@ public struct RateBook: Sendable, Equatable {
         public var maxAgeMillis: Int64
         /// A move larger than this (in percent) from the last accepted price is held.
         public var maxDeviationPercent: DecimalPrice
-        /// The guard compares against the last accepted price only if it is this recent;
-        /// after a long outage the first fresh price is accepted as it is.
+        /// The guard compares against the last accepted price only if it is this recent; after
+        /// a longer outage the first fresh price is held until a second fetch agrees with it.
         public var deviationWindowMillis: Int64
 
         public init(maxAgeMillis: Int64, maxDeviationPercent: DecimalPrice, deviationWindowMillis: Int64) {
@@ -36,6 +36,9 @@ public struct RateBook: Sendable, Equatable {
         case accepted
         /// Held: it moved more than the allowed percentage from `previous`.
         case held(previous: DecimalPrice)
+        /// Held: the last accepted price is older than the deviation window (an outage), so
+        /// there is nothing recent to check this one against; the next fetch must agree.
+        case heldAfterOutage
         /// Accepted because a second fetch agreed with the held price.
         case confirmed
     }
@@ -48,26 +51,33 @@ public struct RateBook: Sendable, Equatable {
         self.pairs = pairs
     }
 
+    /// The first price ever is accepted (there is nothing to compare it with). After that a
+    /// price is accepted when it is within the guard of the last accepted one and that one is
+    /// recent; otherwise it is held until a later fetch, within the window, agrees with it.
     public mutating func offer(_ rate: Rate) -> Decision {
         var state = pairs[rate.pair] ?? PairState()
         defer { pairs[rate.pair] = state }
         state.lastError = nil
         state.lastErrorAtMillis = nil
-        guard let accepted = state.accepted,
-              rate.fetchedAtMillis - accepted.fetchedAtMillis <= settings.deviationWindowMillis,
-              accepted.price.deviates(rate.price, byMoreThan: settings.maxDeviationPercent)
-        else {
+        guard let accepted = state.accepted else {
             state.accepted = rate
             state.held = nil
             return .accepted
         }
-        if let held = state.held, !held.price.deviates(rate.price, byMoreThan: settings.maxDeviationPercent) {
+        let afterOutage = rate.fetchedAtMillis - accepted.fetchedAtMillis > settings.deviationWindowMillis
+        if !afterOutage, !accepted.price.deviates(rate.price, byMoreThan: settings.maxDeviationPercent) {
+            state.accepted = rate
+            state.held = nil
+            return .accepted
+        }
+        if let held = state.held, rate.fetchedAtMillis - held.fetchedAtMillis <= settings.deviationWindowMillis,
+           !held.price.deviates(rate.price, byMoreThan: settings.maxDeviationPercent) {
             state.accepted = rate
             state.held = nil
             return .confirmed
         }
         state.held = rate
-        return .held(previous: accepted.price)
+        return afterOutage ? .heldAfterOutage : .held(previous: accepted.price)
     }
 
     public mutating func failed(_ pair: RatePair, error: String, at now: Int64) {

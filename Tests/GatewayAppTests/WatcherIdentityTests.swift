@@ -150,6 +150,28 @@ struct WatcherIdentityTests {
         #expect(try await rig.gw.gateway.outbox.list(status: nil, limit: 10).count == 1)
     }
 
+    @Test func reconcileChainFixWhileAWatcherIsActiveIsCarriedOutByThatWatcher() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2, extra: ["ETH_POLL_INTERVAL_MS": "100"])
+        defer { Task { await rig.stop() } }
+        let database = rig.gw.gateway.database
+        try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]")
+        let head = try await rig.devnet.mine(3)
+        let service = rig.gw.gateway.makeWatcherService()
+        let running = Task { try await service.run() }
+        defer { running.cancel() }
+        #expect(try await TestGateway.eventually {
+            try await database.transaction { db in try await db.queryOne("SELECT holder FROM leases WHERE name = 'eth-watcher'") } != nil
+        })
+        let report = try await ChainRescan(watcher: rig.watcher, database: database, clock: rig.gw.gateway.clock, leaseMillis: 10_000)
+            .fix(from: 1, to: head, operator: try OperatorName("t"), timeout: .seconds(60))
+        #expect(report.agrees, "\(report.discrepancies)")
+        let rescans = try await database.transaction { db in
+            try await db.query("SELECT status FROM chain_rescans").map { try $0.text("status") }
+        }
+        #expect(rescans == ["done"], "the active watcher carried it out")
+        #expect(try await rig.creditedBalance(301_245))
+    }
+
     @Test func aMissingOrForeignHeaderAtConfirmationWaitsAndNeverOrphans() async throws {
         let rig = try await WatcherTests.Rig.start(confirmations: 2)
         defer { Task { await rig.stop() } }

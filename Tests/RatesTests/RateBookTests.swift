@@ -49,10 +49,20 @@ struct RateBookTests {
         #expect(book.offer(Self.rate("5050", at: 90)) == .confirmed)
     }
 
-    @Test func afterTheWindowTheFirstFreshPriceIsAccepted() {
+    @Test func afterAnOutageTheFirstPriceIsHeldUntilASecondAgrees() {
         var book = RateBook(settings: Self.settings)
         _ = book.offer(Self.rate("3000", at: 0))
-        #expect(book.offer(Self.rate("4500", at: 601)) == .accepted)
+        // Longer than the deviation window: nothing recent to check the first price against.
+        #expect(book.offer(Self.rate("4500", at: 601)) == .heldAfterOutage)
+        #expect(book.usable(.ethUSD, now: 601_000) == nil, "the old price is stale and the new one unconfirmed")
+        #expect(book.offer(Self.rate("9000", at: 631)) == .heldAfterOutage, "a second price that disagrees confirms nothing")
+        #expect(book.offer(Self.rate("9050", at: 661)) == .confirmed)
+        #expect(book.usable(.ethUSD, now: 661_000)?.price == DecimalPrice("9050"))
+        // Even a price equal to the old one is held after an outage.
+        var quiet = RateBook(settings: Self.settings)
+        _ = quiet.offer(Self.rate("3000", at: 0))
+        #expect(quiet.offer(Self.rate("3000", at: 700)) == .heldAfterOutage)
+        #expect(quiet.offer(Self.rate("3001", at: 730)) == .confirmed)
     }
 
     /// The awaiting_rate path: while cex.io is down a confirmed deposit waits; the first fresh

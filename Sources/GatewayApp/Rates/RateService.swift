@@ -1,3 +1,4 @@
+import Foundation
 import GatewayCore
 import Logging
 import Rates
@@ -32,9 +33,24 @@ public struct RateService: Service {
             "source": "\(source.name)", "field": "\(settings.priceField)", "every_s": "\(settings.refreshSeconds)",
             "usdt": "\(settings.usdtPeg ? "peg 1.00" : "market")",
         ])
+        // Only the holder of the rates lease fetches and writes the shared rate book; every
+        // other `gateway watch` is a standby. The lease outlives a few refresh intervals.
+        let fence = LeaseFence(
+            name: Self.leaseName, holder: "\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))",
+            leaseMillis: max(3 * settings.refreshSeconds * 1000, 30_000)
+        )
+        var leading = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                try await refreshOnce()
+                let holds = try await repository.acquire(fence, now: clock.nowMillis())
+                if holds != leading {
+                    leading = holds
+                    logger.notice(holds ? "rates lease acquired: this instance fetches rates" : "rates lease held elsewhere: standing by")
+                }
+                if holds { try await refreshOnce(fence: fence) }
+            } catch let error as LeaseLost {
+                leading = false
+                logger.notice("rates lease lost before saving; standing by", metadata: ["error": "\(error)"])
             } catch {
                 logger.error("rate refresh could not be saved; will retry", metadata: ["error": "\(error)"])
             }
@@ -42,8 +58,11 @@ public struct RateService: Service {
         }
     }
 
-    /// One round: fetch every pair, offer each price to the book, save the book.
-    public func refreshOnce() async throws {
+    static let leaseName = "rates"
+
+    /// One round: fetch every pair, offer each price to the book, save the book (only while
+    /// `fence` holds its lease, when given).
+    public func refreshOnce(fence: LeaseFence? = nil) async throws {
         var book = try await repository.load()
         for pair in Self.pairs {
             let now = clock.nowMillis()
@@ -57,6 +76,11 @@ public struct RateService: Service {
                 switch book.offer(rate) {
                 case .accepted, .confirmed:
                     metrics.rateFetch(pair: pair, outcome: "accepted")
+                case .heldAfterOutage:
+                    metrics.rateFetch(pair: pair, outcome: "held")
+                    logger.warning("first rate after an outage held until the next fetch confirms it", metadata: [
+                        "pair": "\(pair.rawValue)", "new": "\(price)",
+                    ])
                 case .held(let previous):
                     metrics.rateFetch(pair: pair, outcome: "held")
                     logger.warning("rate held by the deviation guard until the next fetch confirms it", metadata: [
@@ -70,7 +94,7 @@ public struct RateService: Service {
                 logger.warning("rate fetch failed", metadata: ["pair": "\(pair.rawValue)", "error": "\(error)"])
             }
         }
-        try await repository.save(book, now: clock.nowMillis())
+        try await repository.save(book, now: clock.nowMillis(), fence: fence)
         for pair in Self.pairs {
             if let rate = book.pairs[pair]?.accepted { metrics.rateAge(pair: pair, seconds: rate.ageMillis(now: clock.nowMillis()) / 1000) }
         }

@@ -17,8 +17,16 @@ public struct RatesRepository: Sendable {
         try await database.transaction { db in try await Self.load(settings, db) }
     }
 
-    public func save(_ book: RateBook, now: Int64) async throws {
+    /// Takes or renews `fence`'s lease; true while this instance holds it.
+    func acquire(_ fence: LeaseFence, now: Int64) async throws -> Bool {
         try await database.transaction { db in
+            try await DepositStore.acquireLease(name: fence.name, holder: fence.holder, now: now, expiresAt: now + fence.leaseMillis, db)
+        }
+    }
+
+    public func save(_ book: RateBook, now: Int64, fence: LeaseFence? = nil) async throws {
+        try await database.transaction { db in
+            if let fence { try await fence.hold(now: now, db) }
             for (pair, state) in book.pairs {
                 try await ExchangeRateStore.save(ExchangeRateStore.Row(
                     pair: pair.rawValue, field: state.accepted?.field, price: state.accepted?.price.description,

@@ -169,7 +169,8 @@ public struct ChainReconciler: Sendable {
         _ change: @escaping @Sendable (any SQLExecutor) async throws -> Void
     ) async throws -> Bool {
         try await AuditLog.withRetry {
-            try await database.transaction { db in
+            // Fenced by the watcher's lease when the caller holds one (`ChainRescan`).
+            try await watcher.write { db in
                 try await change(db)
                 try await AuditLog.append(
                     "reconcile.chain.fix", subject: deposit.key, operator: name,

@@ -53,6 +53,25 @@ public struct ReconcileReport: Sendable {
         ])
     }
 
+    /// A report read back from `json` (a rescan the watcher carried out).
+    public init?(json: JSONValue) {
+        guard let scope = json["scope"]?.stringValue else { return nil }
+        self.scope = scope
+        if case .object(let checked)? = json["checked"] {
+            self.checked = checked.keys.sorted().map { ($0, Int(checked[$0]?.intValue ?? 0)) }
+        }
+        if case .array(let items)? = json["discrepancies"] {
+            discrepancies = items.map { item in
+                Discrepancy(
+                    kind: item["kind"]?.stringValue ?? "", subject: item["subject"]?.stringValue ?? "",
+                    account: item["account_id"]?.stringValue, detail: item["detail"]?.stringValue ?? "",
+                    action: item["action"]?.stringValue ?? "", fixed: item["fixed"]?.boolValue ?? false
+                )
+            }
+        }
+        if case .array(let notes)? = json["notes"] { self.notes = notes.compactMap(\.stringValue) }
+    }
+
     public var text: String {
         var lines: [String] = []
         lines.append("reconcile \(scope): checked " + checked.map { "\($0.1) \($0.0)" }.joined(separator: ", "))

@@ -51,6 +51,8 @@ public struct WatcherService: Service {
             var caughtUp = true
             if holds {
                 do {
+                    // Operators' rescans first (`reconcile chain --fix`), under this lease.
+                    if try await ChainRescan.serveNext(watcher: watcher, database: database, clock: clock) { continue }
                     let report = try await watcher.pollOnce()
                     caughtUp = report.cursor >= report.head
                     if report.head != lastHead {

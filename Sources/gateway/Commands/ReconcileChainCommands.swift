@@ -25,21 +25,34 @@ extension ReconcileCommand {
         @Option(help: "First block.") var from: UInt64
         @Option(help: "Last block (at most the node's head).") var to: UInt64
         @Flag(help: "Record missing deposits (credited once confirmed) and orphan records not on the chain.") var fix = false
+        @Option(help: "With --fix while a watcher is active: seconds to wait for it to carry the rescan out (1–3600).")
+        var waitSeconds: Int64 = 300
         @OptionGroup var actor: OperatorOptions
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
             guard from <= to else { throw ValidationError("--from must not be above --to") }
+            guard (1...3_600).contains(waitSeconds) else { throw ValidationError("--wait-seconds must be 1–3600") }
         }
 
         func run() async throws {
             let name = try actor.resolve()
             try await CommandSupport.withGateway { gateway in
                 let watcher = try await ReconcileCommand.watcher(gateway)
-                let bar = output.json ? nil : TerminalProgress.make("blocks")
-                let report = try await ChainReconciler(watcher: watcher, database: gateway.database)
-                    .run(from: from, to: to, fix: fix, operator: name, now: gateway.clock.nowMillis(), progress: bar?.callback)
-                bar?.finish()
+                let report: ReconcileReport
+                if fix {
+                    // Chain state is written only under the watcher's lease: taken for this run,
+                    // or, while a watcher holds it, by that watcher at our request.
+                    report = try await ChainRescan(
+                        watcher: watcher, database: gateway.database, clock: gateway.clock,
+                        leaseMillis: gateway.config.ethereum.leaseSeconds * 1000
+                    ).fix(from: from, to: to, operator: name, timeout: .seconds(waitSeconds))
+                } else {
+                    let bar = output.json ? nil : TerminalProgress.make("blocks")
+                    report = try await ChainReconciler(watcher: watcher, database: gateway.database)
+                        .run(from: from, to: to, fix: false, operator: name, now: gateway.clock.nowMillis(), progress: bar?.callback)
+                    bar?.finish()
+                }
                 try ReconcileCommand.finish(report, json: output.json)
             }
         }

@@ -1,0 +1,89 @@
+import Foundation
+import GatewayCore
+import Store
+
+/// `reconcile chain --fix` without a second writer of chain state: when no watcher holds the
+/// lease, the command takes it for its run; when one does, the command asks it (a row in
+/// `chain_rescans`), the watcher carries the rescan out under its lease between steps, and
+/// the command waits for its report.
+public struct ChainRescan: Sendable {
+    let watcher: ChainWatcher
+    let database: any Database
+    let clock: WallClock
+    let leaseMillis: Int64
+
+    public init(watcher: ChainWatcher, database: any Database, clock: WallClock, leaseMillis: Int64) {
+        self.watcher = watcher
+        self.database = database
+        self.clock = clock
+        self.leaseMillis = leaseMillis
+    }
+
+    /// How often a waiting command looks for the watcher's report.
+    static let pollMillis: Int64 = 250
+
+    public func fix(from: UInt64, to: UInt64, operator name: OperatorName, timeout: Duration) async throws -> ReconcileReport {
+        let holder = "reconcile:\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        let now = clock.nowMillis()
+        let taken = try await database.transaction { [leaseMillis] db in
+            try await DepositStore.acquireLease(name: WatcherService.leaseName, holder: holder, now: now, expiresAt: now + leaseMillis, db)
+        }
+        if taken {
+            let fenced = watcher.fenced(by: LeaseFence(name: WatcherService.leaseName, holder: holder, leaseMillis: leaseMillis))
+            let result: Result<ReconcileReport, any Error>
+            do {
+                result = .success(try await ChainReconciler(watcher: fenced, database: database)
+                    .run(from: from, to: to, fix: true, operator: name, now: clock.nowMillis()))
+            } catch {
+                result = .failure(error)
+            }
+            try? await database.transaction { db in try await DepositStore.releaseLease(name: WatcherService.leaseName, holder: holder, db) }
+            return try result.get()
+        }
+        let chainID = watcher.chainID
+        let id = try await database.transaction { db in
+            try await RescanStore.request(chainID: chainID, from: from, to: to, operatorName: name.rawValue, now: now, db)
+        }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let request = try await database.transaction { db in try await RescanStore.find(id: id, db) }
+            switch request?.status {
+            case "done":
+                guard let text = request?.report, let json = try? JSONValue.parse(Array(text.utf8)), let report = ReconcileReport(json: json) else {
+                    throw OperatorError(.unreachable, "rescan #\(id) finished without a readable report")
+                }
+                return report
+            case "failed":
+                throw OperatorError(.unreachable, "the active watcher could not carry out rescan #\(id): \(request?.report ?? "no reason")")
+            default:
+                try await Task.sleep(for: .milliseconds(Self.pollMillis))
+            }
+        }
+        throw OperatorError(
+            .unreachable,
+            "a watcher holds the lease but did not carry out rescan #\(id) within \(timeout); it stays queued and the watcher runs it when it can"
+        )
+    }
+
+    /// The watcher's side, between its steps: carries out the oldest request, if any, with a
+    /// watcher fenced by its own lease. Returns whether it ran one.
+    static func serveNext(watcher: ChainWatcher, database: any Database, clock: WallClock) async throws -> Bool {
+        let chainID = watcher.chainID
+        guard let request = try await database.transaction({ db in try await RescanStore.nextPending(chainID: chainID, db) }) else {
+            return false
+        }
+        let (failed, text): (Bool, String)
+        do {
+            let report = try await ChainReconciler(watcher: watcher, database: database)
+                .run(from: request.from, to: request.to, fix: true, operator: try OperatorName(request.operatorName), now: clock.nowMillis())
+            (failed, text) = (false, report.json.canonicalText)
+        } catch let error as LeaseLost {
+            throw error  // the next holder carries it out
+        } catch {
+            (failed, text) = (true, "\(error)")
+        }
+        let now = clock.nowMillis()
+        try await database.transaction { db in try await RescanStore.finish(id: request.id, failed: failed, report: text, now: now, db) }
+        return true
+    }
+}
