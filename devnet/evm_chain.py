@@ -18,6 +18,7 @@ import eth_abi
 import vyper
 from eth._utils.address import generate_contract_address
 from eth_keys.datatypes import PrivateKey
+from eth.constants import GENESIS_PARENT_HASH
 from eth.exceptions import Revert
 from eth.vm.spoof import SpoofTransaction
 from eth_tester.backends.pyevm.main import PyEVMBackend
@@ -425,7 +426,29 @@ class DevChain:
         return True
 
     def _set_head(self, block_hash: bytes) -> None:
-        self.backend.revert_to_snapshot(block_hash)  # makes that block the canonical head
+        """Makes a stored block the canonical head and the parent of the next pending block.
+
+        Not eth-tester's revert_to_snapshot: that re-imports the block, i.e. re-executes its
+        transactions on its parent's post-state, and the devnet builds blocks whose pre-state
+        was edited outside any transaction (the prefix sender's gas money and allowance, a
+        failing-ETH transfer's temporary delegation). Re-executing such a block fails ("cannot
+        afford txn gas", or a state root mismatch), so a later reorg or revert whose target is
+        that block broke. Every stored block's post-state is already in the database: only the
+        canonical pointers and the pending header have to move.
+        """
+        chain = self.chain
+        block = chain.get_block_by_hash(block_hash)
+        if block.number == 0:
+            self.backend.revert_to_snapshot(block_hash)  # rebuilds the chain from genesis; nothing to re-execute
+            return
+        chaindb = chain.chaindb
+        new_canonical, _ = chaindb._set_as_canonical_chain_head(chaindb.db, block.header, GENESIS_PARENT_HASH)
+        # Blocks that became canonical again get their transaction lookups back (find_transaction
+        # still checks each answer against the canonical block at that height).
+        for header in new_canonical:
+            for index, tx_hash in enumerate(chaindb.get_block_transaction_hashes(header)):
+                chaindb._add_transaction_to_canonical_chain(chaindb.db, tx_hash, header, index)
+        chain.header = chain.create_header_from_parent(block.header)
 
     def _prune_mempool(self) -> list[bytes]:
         """Keeps, per sender, only transactions whose nonces follow the state nonce without a gap."""

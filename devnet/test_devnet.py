@@ -511,6 +511,67 @@ def test_reorg_reinclude_in_replays_at_another_height(rpc, devnet):
     assert len(result["prefixTxs"]) == 2
 
 
+def test_reorg_prefix_transfers_after_empty_replacement_blocks(rpc, devnet):
+    """reincludeIn >= 2 mines empty blocks before the prefix sender is funded in the pending state."""
+    deposit = fresh_address()
+    tx_hash = rpc.call("devnet_sendToken", deposit, hex(2_000_000))
+    rpc.call("devnet_mine", 3)
+    mined_in = int(rpc.call("eth_getTransactionReceipt", tx_hash)["blockNumber"], 16)
+    result = rpc.call("devnet_reorg", 3, [tx_hash], {"prefixTokenTransfers": 2, "reincludeIn": 2})
+    new = rpc.call("eth_getTransactionReceipt", tx_hash)
+    assert new["status"] == "0x1" and new["blockNumber"] == hex(mined_in + 1) and new["transactionIndex"] == "0x2"
+    assert rpc.call("eth_getBlockByNumber", hex(mined_in), False)["transactions"] == []
+    block = rpc.call("eth_getBlockByNumber", new["blockNumber"], False)
+    assert block["transactions"] == result["prefixTxs"] + [tx_hash]
+    for prefix_hash in result["prefixTxs"]:
+        assert rpc.call("eth_getTransactionReceipt", prefix_hash)["status"] == "0x1"
+    assert token_balance(rpc, devnet["usdt"], deposit) == 2_000_000
+    # Two reorgs in a row: reincludeIn 1, then reincludeIn 2 (the prefix sender already has a nonce).
+    for reinclude_in in (1, 2, 3):
+        top = head(rpc)
+        depth = top - int(new["blockNumber"], 16) + 1  # the fork is just below the transfer
+        result = rpc.call("devnet_reorg", depth, [tx_hash], {"prefixTokenTransfers": 1, "reincludeIn": reinclude_in})
+        new = rpc.call("eth_getTransactionReceipt", tx_hash)
+        assert new["status"] == "0x1" and new["transactionIndex"] == "0x1", reinclude_in
+        assert int(new["blockNumber"], 16) == top - depth + reinclude_in, reinclude_in
+        [prefix_hash] = result["prefixTxs"]
+        assert rpc.call("eth_getTransactionReceipt", prefix_hash)["status"] == "0x1"
+        assert head(rpc) == top + 1
+    rpc.call("devnet_mine")  # the chain still mines on top
+    assert token_balance(rpc, devnet["usdt"], deposit) == 2_000_000
+
+
+def test_reorg_and_revert_onto_blocks_built_on_an_edited_pre_state(rpc, devnet):
+    """Blocks with prefix transfers or a failing ETH transfer ran on a pre-state the devnet wrote
+    outside any transaction; a reorg whose fork is such a block, or a revert to one, must not
+    try to re-execute it."""
+    deposit = fresh_address()
+    tx_hash = rpc.call("devnet_sendToken", deposit, hex(3_000_000))
+    rpc.call("devnet_mine", 2)
+    result = rpc.call("devnet_reorg", 2, [tx_hash], {"prefixTokenTransfers": 2, "reincludeIn": 2})
+    prefix_block = int(rpc.call("eth_getTransactionReceipt", tx_hash)["blockNumber"], 16)
+    snapshot = rpc.call("devnet_snapshot")   # its head is the last new block, above the prefix block
+    rpc.call("devnet_mine", 2)
+    again = rpc.call("devnet_reorg", head(rpc) - prefix_block, [], {"prefixTokenTransfers": 1, "reincludeIn": 2})
+    assert again["forkBlock"]["number"] == hex(prefix_block)
+    assert rpc.call("eth_getTransactionReceipt", tx_hash)["status"] == "0x1", "the fork keeps its transactions"
+    assert rpc.call("eth_getTransactionReceipt", again["prefixTxs"][0])["status"] == "0x1"
+    failing = rpc.call("devnet_failingEthTransfer", fresh_address(), "0x64")
+    rpc.call("devnet_mine", 2)
+    failing_block = int(rpc.call("eth_getTransactionReceipt", failing)["blockNumber"], 16)
+    rpc.call("devnet_reorg", head(rpc) - failing_block, [], {"prefixTokenTransfers": 1})
+    assert rpc.call("eth_getTransactionReceipt", failing)["status"] == "0x0"
+    # Back to the snapshot: the first reorg's branch is canonical again, transactions included.
+    assert rpc.call("devnet_revert", snapshot) is True
+    assert head(rpc) == prefix_block + 1
+    receipt = rpc.call("eth_getTransactionReceipt", tx_hash)
+    assert receipt["blockNumber"] == hex(prefix_block) and receipt["transactionIndex"] == "0x2"
+    assert [rpc.call("eth_getTransactionReceipt", h)["status"] for h in result["prefixTxs"]] == ["0x1", "0x1"]
+    assert rpc.call("eth_getTransactionReceipt", again["prefixTxs"][0]) is None
+    rpc.call("devnet_mine")
+    assert token_balance(rpc, devnet["usdt"], deposit) == 3_000_000
+
+
 def test_reorg_options_are_validated_before_anything_changes(rpc):
     tx_hash = rpc.call("devnet_sendEth", fresh_address(), "0x1")
     rpc.call("devnet_mine", 2)
