@@ -22,8 +22,6 @@ struct ChainFaultTests {
     static let defaultSessions = 16
     static let confirmations = 3
     static let oneETH: UInt128 = 1_000_000_000_000_000_000
-    /// Whether `devnet_reorg`'s prefixTokenTransfers can be drawn (see `run`).
-    static let prefixTransfersWork = false
 
     enum Op: CustomStringConvertible {
         case eth(account: Int, wei: UInt128)
@@ -148,7 +146,6 @@ struct ChainFaultTests {
         try await take(0)
         var sent: [Sent] = []
         var log: [String] = []
-        var prefixUsed = false
         /// The script's own node calls go through injected faults: each is retried.
         func harness(_ method: String, _ params: String) async throws -> JSONValue {
             var attempt = 0
@@ -190,11 +187,6 @@ struct ChainFaultTests {
                     }
                 }
                 let list = replayed.map { "\"\($0)\"" }.joined(separator: ",")
-                // The devnet cannot yet put prefix transfers into a block after the first new one,
-                // nor a second time in one session (its prefix sender's gas money does not survive).
-                let prefix = Self.prefixTransfersWork ? prefix : 0
-                _ = prefixUsed
-                let reincludeIn = prefix > 0 ? 1 : reincludeIn
                 _ = try await rig.devnet.call(
                     "devnet_reorg", "[\(depth), [\(list)], {\"prefixTokenTransfers\": \(prefix), \"reincludeIn\": \(min(reincludeIn, depth + 1))}]"
                 )

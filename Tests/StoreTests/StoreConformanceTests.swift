@@ -1,5 +1,6 @@
 import GatewayCore
 import GatewayTestSupport
+import Logging
 import Store
 import Testing
 
@@ -182,5 +183,36 @@ struct StoreConformanceTests {
             try await db.queryOne("SELECT COUNT(*) AS n FROM deposits")?.int("n")
         }
         #expect(count == 1)
+    }
+
+    @Test("deposits recorded before identities keep their keys and rows through the migration", arguments: TestBackend.available)
+    func depositIdentityMigration(backend: TestBackend) async throws {
+        let location = try await backend.freshLocation()
+        let database = try await location.open(logger: Logger(label: "test"))
+        defer { Task { await database.close() } }
+        try await Migrator(database: database, migrations: Array(Migrations.all.prefix(7))).migrate(now: 0)
+        try await database.transaction { db in
+            for (key, asset, index, status) in [("eth:1:0xAA:-1", "ETH", -1, "credited"), ("eth:1:0xaa:7", "USDT", 7, "orphaned"), ("eth:1:0xbb:7", "USDT", 7, "seen")] {
+                try await db.query(
+                    """
+                    INSERT INTO deposits (deposit_key, chain_id, tx_hash, log_index, account_id, address, asset, amount_units,
+                        block_number, block_hash, status, usd_cents, seen_at, updated_at)
+                    VALUES ($1, 1, $2, $3, 'alice', '0xcc', $4, '5', 9, '0xdd', $5, 12, 0, 0)
+                    """,
+                    [SQLValue.text(key), .text(key.contains("0xbb") ? "0xbb" : "0xAA"), .int(Int64(index)), .text(asset), .text(status)]
+                )
+            }
+        }
+        try await Migrator(database: database).migrate(now: 1)
+        let rows = try await database.transaction { db in
+            try await db.query("SELECT deposit_key, identity, status, usd_cents FROM deposits ORDER BY id").map {
+                "\(try $0.text("deposit_key")) \(try $0.optionalText("identity") ?? "-") \(try $0.text("status")) \(try $0.int("usd_cents"))"
+            }
+        }
+        #expect(rows == ["eth:1:0xAA:-1 1:0xaa:eth:-1 credited 12", "eth:1:0xaa:7 - orphaned 12", "eth:1:0xbb:7 - seen 12"])
+        // The log index is data now: two rows of one transaction may hold the same one.
+        try await database.transaction { db in
+            try await db.query("UPDATE deposits SET log_index = 7, tx_hash = '0xAA' WHERE deposit_key = 'eth:1:0xbb:7'")
+        }
     }
 }

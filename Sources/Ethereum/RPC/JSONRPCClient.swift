@@ -68,8 +68,9 @@ public struct JSONRPCClient: Sendable {
                 lastError = error
                 guard error.isTransient, attempt + 1 < maxAttempts else { throw error }
                 let delay = backoffBaseMillis << min(attempt, 10)
+                // A cancelled caller (a stop) does not wait out the backoff.
                 try? await Task.sleep(for: .milliseconds(delay))
-                if Task.isCancelled { throw lastError }
+                if Task.isCancelled { throw RPCError.transport("cancelled: \(lastError)") }
             }
         }
         throw lastError

@@ -47,7 +47,11 @@ public struct RateService: Service {
                     leading = holds
                     logger.notice(holds ? "rates lease acquired: this instance fetches rates" : "rates lease held elsewhere: standing by")
                 }
-                if holds { try await refreshOnce(fence: fence) }
+                // A stop cancels a fetch in flight (its timeout is seconds); the book is saved in
+                // one transaction, so a cancelled round saves nothing.
+                if holds { try await cancelWhenGracefulShutdown { try await refreshOnce(fence: fence) } }
+            } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+                break
             } catch let error as LeaseLost {
                 leading = false
                 logger.notice("rates lease lost before saving; standing by", metadata: ["error": "\(error)"])

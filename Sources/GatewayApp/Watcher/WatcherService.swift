@@ -29,8 +29,28 @@ public struct WatcherService: Service {
         self.logger = logger
     }
 
+    /// Waits between attempts to reach the node at startup.
+    static let startupRetryMillis: Int64 = 2_000
+
     public func run() async throws {
-        try await watcher.checkChain()
+        // The node may be down when the gateway starts: keep trying, and stop at once on
+        // SIGTERM. A node on the wrong chain is a configuration error and stops the process.
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await cancelWhenGracefulShutdown { try await watcher.checkChain() }
+                break
+            } catch let error as ConfigError {
+                throw error
+            } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                logger.warning("Ethereum node not reachable at startup; retrying", metadata: ["error": "\(error)"])
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Self.startupRetryMillis)) }
+            }
+        }
+        guard !Task.isShuttingDownGracefully, !Task.isCancelled else {
+            logger.info("watcher stopped")
+            return
+        }
         logger.info("watcher started", metadata: [
             "chain_id": "\(settings.chainID)", "confirmations": "\(settings.confirmations)", "usdt": "\(settings.usdtContract)",
             "endpoints": "\(settings.rpcURLs.count)",
@@ -53,7 +73,9 @@ public struct WatcherService: Service {
                 do {
                     // Operators' rescans first (`reconcile chain --fix`), under this lease.
                     if try await ChainRescan.serveNext(watcher: watcher, database: database, clock: clock) { continue }
-                    let report = try await watcher.pollOnce()
+                    // A stop cancels the step's node calls and their backoff at once; its store
+                    // writes are transactions, so a cancelled step leaves nothing half-written.
+                    let report = try await cancelWhenGracefulShutdown { try await watcher.pollOnce() }
                     caughtUp = report.cursor >= report.head
                     if report.head != lastHead {
                         lastHead = report.head
@@ -67,6 +89,8 @@ public struct WatcherService: Service {
                 } catch let error as LeaseLost {
                     leading = false
                     logger.notice("watcher lease lost during a step; standing by", metadata: ["error": "\(error)"])
+                } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+                    break
                 } catch let error as RPCError {
                     metrics.rpcError(error.kind)
                     logger.warning("watcher step failed; will retry", metadata: ["error": "\(error)"])
