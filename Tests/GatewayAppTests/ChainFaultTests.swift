@@ -31,6 +31,8 @@ struct ChainFaultTests {
         case mine(Int)
         case reorg(depth: Int, replay: Bool, prefix: Int, reincludeIn: Int)
         case fault(count: Int)
+        /// The node answers slowly (below the client's timeout): latency, not failure.
+        case slow(seconds: Double, count: Int)
         case step
         case lagStep(lag: Int)
         case switchWatcher
@@ -44,6 +46,7 @@ struct ChainFaultTests {
             case .mine(let n): "mine(\(n))"
             case .reorg(let d, let r, let p, let k): "reorg(depth: \(d), replay: \(r), prefix: \(p), in: \(k))"
             case .fault(let n): "fault(\(n))"
+            case .slow(let seconds, let n): "slow(\(seconds) s, \(n))"
             case .step: "step"
             case .lagStep(let lag): "lagStep(\(lag))"
             case .switchWatcher: "switchWatcher"
@@ -68,7 +71,10 @@ struct ChainFaultTests {
                     depth: Int.random(in: 1...(confirmations + 3), using: &rng), replay: Bool.random(using: &rng),
                     prefix: Int.random(in: 0...2, using: &rng), reincludeIn: Int.random(in: 1...2, using: &rng)
                 ))
-            case 13: ops.append(.fault(count: Int.random(in: 1...3, using: &rng)))
+            case 13:
+                ops.append(Bool.random(using: &rng)
+                    ? .fault(count: Int.random(in: 1...3, using: &rng))
+                    : .slow(seconds: Double(Int.random(in: 1...5, using: &rng)) / 10, count: Int.random(in: 1...3, using: &rng)))
             case 14: ops.append(.lagStep(lag: Int.random(in: 1...4, using: &rng)))
             case 15: ops.append(.switchWatcher)
             default: ops.append(.step)
@@ -192,6 +198,8 @@ struct ChainFaultTests {
                 )
             case .fault(let count):
                 _ = try await rig.devnet.call("devnet_fault", "[{\"mode\": \"error\", \"count\": \(count)}]")
+            case .slow(let seconds, let count):
+                _ = try await rig.devnet.call("devnet_fault", "[{\"mode\": \"timeout\", \"seconds\": \(seconds), \"count\": \(count)}]")
             case .step:
                 await step(watcher(holders[active], url: rig.devnet.rpcURL))
             case .lagStep(let lag):

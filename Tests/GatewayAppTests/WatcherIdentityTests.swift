@@ -172,6 +172,26 @@ struct WatcherIdentityTests {
         #expect(try await rig.creditedBalance(301_245))
     }
 
+    @Test func anAddressAssignedWhileTheHeadIsReadIsScannedInThatStep() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        try await rig.gw.createAccount("carol")
+        // Carol's address will be the key's next index; money reaches it before it is assigned.
+        let carolAddress = DepositAddressTests.abandonAddresses[1]
+        try await rig.devnet.call("devnet_sendEth", "[\"\(carolAddress)\", \(Devnet.hex(WatcherTests.oneETH))]")
+        try await rig.devnet.mine(3)
+        let node = VeilingNode(JSONRPCNode(client: JSONRPCClient(endpoints: [rig.devnet.rpcURL], timeoutMillis: 2_000)))
+        let gw = rig.gw
+        node.onNextHeadRead {
+            let assigned = try await gw.request(.POST, "/v1/accounts/carol/deposit-address").json?["address"]?.stringValue
+            guard assigned?.lowercased() == carolAddress.lowercased() else { throw TestSetupError("carol got \(assigned ?? "-")") }
+        }
+        let watcher = rig.gw.gateway.makeChainWatcher(node: node)
+        try await watcher.pollOnce()
+        let carol = try await rig.gw.gateway.deposits(status: nil, account: "carol", limit: 10).deposits
+        #expect(carol.count == 1, "the block up to that head was scanned with carol's address in the book")
+    }
+
     @Test func aMissingOrForeignHeaderAtConfirmationWaitsAndNeverOrphans() async throws {
         let rig = try await WatcherTests.Rig.start(confirmations: 2)
         defer { Task { await rig.stop() } }
@@ -213,8 +233,16 @@ final class VeilingNode: EthereumNode {
         }
     }
 
+    /// Runs once, after the node answered the head and before the answer reaches the watcher.
+    private let duringHeadRead = Mutex<(@Sendable () async throws -> Void)?>(nil)
+    func onNextHeadRead(_ hook: @escaping @Sendable () async throws -> Void) { duringHeadRead.withLock { $0 = hook } }
+
     func chainID() async throws -> UInt64 { try await inner.chainID() }
-    func blockNumber() async throws -> UInt64 { try await inner.blockNumber() }
+    func blockNumber() async throws -> UInt64 {
+        let head = try await inner.blockNumber()
+        if let hook = duringHeadRead.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
+        return head
+    }
     func blocks(_ numbers: [UInt64]) async throws -> [Block?] { try await inner.blocks(numbers) }
     func blockReceipts(_ numbers: [UInt64], only wanted: Set<String>?) async throws -> [[ChainReceipt]?] {
         try await inner.blockReceipts(numbers, only: wanted)

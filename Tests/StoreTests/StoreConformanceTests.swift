@@ -215,4 +215,31 @@ struct StoreConformanceTests {
             try await db.query("UPDATE deposits SET log_index = 7, tx_hash = '0xAA' WHERE deposit_key = 'eth:1:0xbb:7'")
         }
     }
+
+    @Test("a backlog waiting for one asset's rate does not hold back another asset's deposits", arguments: TestBackend.available)
+    func confirmationIsFairAcrossAssets(backend: TestBackend) async throws {
+        let database = try await backend.openMigrated()
+        defer { Task { await database.close() } }
+        try await database.transaction { db in
+            try await db.query("INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ('alice', 'USD', 0, 0)")
+            var deposits: [DepositRecord] = []
+            for n in 0..<30 {
+                var waiting = DepositRecord(
+                    key: "eth:1:0xa\(n):usdt:0", chainID: 1, txHash: "0xa\(n)", logIndex: 0, account: "alice", address: "0xbb",
+                    asset: "USDT", amountUnits: "5", blockNumber: 1, blockHash: "0xcc", status: .awaitingRate, seenAtMillis: 0,
+                    identity: "1:0xa\(n):usdt:0"
+                )
+                waiting.status = .awaitingRate
+                deposits.append(waiting)
+            }
+            deposits.append(DepositRecord(
+                key: "eth:1:0xee:-1", chainID: 1, txHash: "0xee", logIndex: -1, account: "alice", address: "0xbb", asset: "ETH",
+                amountUnits: "7", blockNumber: 2, blockHash: "0xdd", status: .seen, seenAtMillis: 0, identity: "1:0xee:eth:-1"
+            ))
+            try await DepositStore.observeMany(deposits, now: 1, db)
+        }
+        let ready = try await database.transaction { db in try await DepositStore.pendingFairly(chainID: 1, maxBlock: 10, limitPerGroup: 10, db) }
+        #expect(ready.filter { $0.asset == "USDT" }.count == 10)
+        #expect(ready.contains { $0.asset == "ETH" }, "the ETH deposit gets its turn")
+    }
 }
