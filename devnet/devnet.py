@@ -534,6 +534,19 @@ class Devnet(JsonRpcApp):
         return hexdata(self.chain.submit(self.chain.funder, self.chain.contracts["batch"].address, 0,
                                          data, GAS_CONTRACT_CALL))
 
+    def rpc_devnet_sendTokenToTwo(self, params: list, view: View) -> str:
+        first_to = parse_address(get_param(params, 0, "to1"), "to1")
+        second_to = parse_address(get_param(params, 1, "to2"), "to2")
+        first, second = self._amount(params, 2, "units1"), self._amount(params, 3, "units2")
+        token = self._token(params, 4)
+        # The funder approved the batch contract for MAX_UINT256 on both tokens at deployment
+        # (DevChain.deploy_fixtures), so this transferFrom pair is covered like transferTwice.
+        data = encode_call("transferToTwo(address,address,address,uint256,uint256)",
+                           ["address", "address", "address", "uint256", "uint256"],
+                           [token, first_to, second_to, first, second])
+        return hexdata(self.chain.submit(self.chain.funder, self.chain.contracts["batch"].address, 0,
+                                         data, GAS_CONTRACT_CALL))
+
     def rpc_devnet_contractSendEth(self, params: list, view: View) -> str:
         to = parse_address(get_param(params, 0, "to"), "to")
         data = encode_call("forward(address)", ["address"], [to])

@@ -310,6 +310,24 @@ def test_two_transfer_logs_in_one_transaction(rpc, devnet):
     assert token_balance(rpc, devnet["usdt"], deposit) == 3_500_000
 
 
+def test_two_transfer_logs_to_two_recipients_in_one_transaction(rpc, devnet):
+    first_to, second_to = fresh_address(), fresh_address()
+    before = [token_balance(rpc, devnet["usdt"], a) for a in (first_to, second_to)]
+    tx_hash = rpc.call("devnet_sendTokenToTwo", first_to, second_to, hex(1_250_000), hex(3_000_000))
+    rpc.call("devnet_mine")
+    receipt = rpc.call("eth_getTransactionReceipt", tx_hash)
+    assert receipt["status"] == "0x1"
+    logs = [log for log in receipt["logs"] if log["topics"][0] == TRANSFER]
+    assert len(logs) == 2
+    assert all(log["address"] == devnet["usdt"] and log["transactionHash"] == tx_hash for log in logs)
+    assert all(log["topics"][1] == word(devnet["funder"]) for log in logs)
+    assert [log["topics"][2] for log in logs] == [word(first_to), word(second_to)]
+    assert [int(log["data"], 16) for log in logs] == [1_250_000, 3_000_000]
+    assert int(logs[0]["logIndex"], 16) < int(logs[1]["logIndex"], 16)
+    assert token_balance(rpc, devnet["usdt"], first_to) == before[0] + 1_250_000
+    assert token_balance(rpc, devnet["usdt"], second_to) == before[1] + 3_000_000
+
+
 def test_failing_eth_transfer_to_a_deposit_address_has_status_0(rpc):
     deposit = fresh_address()
     tx_hash = rpc.call("devnet_failingEthTransfer", deposit, hex(5 * 10**17))

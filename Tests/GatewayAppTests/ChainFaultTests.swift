@@ -27,6 +27,8 @@ struct ChainFaultTests {
         case eth(account: Int, wei: UInt128)
         case usdt(account: Int, units: UInt128)
         case usdtTwice(account: Int, first: UInt128, second: UInt128)
+        /// One transaction, two transfers, to both accounts.
+        case usdtToBoth(first: UInt128, second: UInt128)
         case failedToken(account: Int)
         case mine(Int)
         case reorg(depth: Int, replay: Bool, prefix: Int, reincludeIn: Int)
@@ -36,12 +38,15 @@ struct ChainFaultTests {
         case step
         case lagStep(lag: Int)
         case switchWatcher
+        /// A `gateway watch` process takes the lease, works for a moment and is killed with -9.
+        case crash(afterMillis: Int)
 
         var description: String {
             switch self {
             case .eth(let a, let wei): "eth(\(a), \(wei))"
             case .usdt(let a, let units): "usdt(\(a), \(units))"
             case .usdtTwice(let a, let x, let y): "usdtTwice(\(a), \(x), \(y))"
+            case .usdtToBoth(let x, let y): "usdtToBoth(\(x), \(y))"
             case .failedToken(let a): "failedToken(\(a))"
             case .mine(let n): "mine(\(n))"
             case .reorg(let d, let r, let p, let k): "reorg(depth: \(d), replay: \(r), prefix: \(p), in: \(k))"
@@ -50,6 +55,7 @@ struct ChainFaultTests {
             case .step: "step"
             case .lagStep(let lag): "lagStep(\(lag))"
             case .switchWatcher: "switchWatcher"
+            case .crash(let millis): "crash(after \(millis) ms)"
             }
         }
     }
@@ -62,7 +68,9 @@ struct ChainFaultTests {
             switch Int.random(in: 0..<20, using: &rng) {
             case 0..<3: ops.append(.eth(account: account, wei: oneETH / UInt128(Int.random(in: 1...20, using: &rng))))
             case 3..<6: ops.append(.usdt(account: account, units: UInt128(Int.random(in: 1...50_000_000, using: &rng))))
-            case 6: ops.append(.usdtTwice(account: account, first: UInt128(Int.random(in: 1...9_000_000, using: &rng)), second: UInt128(Int.random(in: 1...9_000_000, using: &rng))))
+            case 6:
+                let (x, y) = (UInt128(Int.random(in: 1...9_000_000, using: &rng)), UInt128(Int.random(in: 1...9_000_000, using: &rng)))
+                ops.append(Bool.random(using: &rng) ? .usdtTwice(account: account, first: x, second: y) : .usdtToBoth(first: x, second: y))
             case 7: ops.append(.failedToken(account: account))
             case 8..<11: ops.append(.mine(Int.random(in: 1...4, using: &rng)))
             case 11..<13:
@@ -76,7 +84,7 @@ struct ChainFaultTests {
                     ? .fault(count: Int.random(in: 1...3, using: &rng))
                     : .slow(seconds: Double(Int.random(in: 1...5, using: &rng)) / 10, count: Int.random(in: 1...3, using: &rng)))
             case 14: ops.append(.lagStep(lag: Int.random(in: 1...4, using: &rng)))
-            case 15: ops.append(.switchWatcher)
+            case 15: ops.append(Bool.random(using: &rng) ? .switchWatcher : .crash(afterMillis: Int.random(in: 100...1_500, using: &rng)))
             default: ops.append(.step)
             }
         }
@@ -85,9 +93,10 @@ struct ChainFaultTests {
 
     struct Sent {
         let tx: String
-        let account: Int
         let asset: String
-        let amounts: [UInt128]
+        /// Each transfer the transaction makes to a deposit address: which account, how much.
+        let parts: [(account: Int, amount: UInt128)]
+        var amounts: [UInt128] { parts.map(\.amount) }
     }
 
     @Test("every canonical deposit is credited once; reconciliation agrees", arguments: TestBackend.available)
@@ -168,16 +177,22 @@ struct ChainFaultTests {
             switch op {
             case .eth(let a, let wei):
                 let tx = try await rig.devnet.call("devnet_sendEth", "[\"\(addresses[a])\", \(Devnet.hex(wei))]").stringValue ?? ""
-                sent.append(Sent(tx: tx, account: a, asset: "ETH", amounts: [wei]))
+                sent.append(Sent(tx: tx, asset: "ETH", parts: [(a, wei)]))
             case .usdt(let a, let units):
                 let tx = try await rig.devnet.call("devnet_sendToken", "[\"\(addresses[a])\", \(Devnet.hex(units)), \"usdt\"]").stringValue ?? ""
-                sent.append(Sent(tx: tx, account: a, asset: "USDT", amounts: [units]))
+                sent.append(Sent(tx: tx, asset: "USDT", parts: [(a, units)]))
             case .usdtTwice(let a, let x, let y):
                 let tx = try await rig.devnet.call("devnet_sendTokenTwice", "[\"\(addresses[a])\", \(Devnet.hex(x)), \(Devnet.hex(y))]").stringValue ?? ""
-                sent.append(Sent(tx: tx, account: a, asset: "USDT", amounts: [x, y]))
+                sent.append(Sent(tx: tx, asset: "USDT", parts: [(a, x), (a, y)]))
+            case .usdtToBoth(let x, let y):
+                let tx = try await rig.devnet.call(
+                    "devnet_sendTokenToTwo", "[\"\(addresses[0])\", \"\(addresses[1])\", \(Devnet.hex(x)), \(Devnet.hex(y))]"
+                ).stringValue ?? ""
+                sent.append(Sent(tx: tx, asset: "USDT", parts: [(0, x), (1, y)]))
             case .failedToken(let a):
                 let tx = try await rig.devnet.call("devnet_failingTokenTransfer", "[\"\(addresses[a])\", \"0xffffffffffffffff\"]").stringValue ?? ""
-                sent.append(Sent(tx: tx, account: a, asset: "USDT", amounts: []))
+                _ = a
+                sent.append(Sent(tx: tx, asset: "USDT", parts: []))
             case .mine(let n):
                 _ = try await rig.devnet.mine(n)
             case .reorg(let depth, let replay, let prefix, let reincludeIn):
@@ -205,6 +220,21 @@ struct ChainFaultTests {
             case .lagStep(let lag):
                 _ = try await rig.devnet.call("devnet_lagView", "[\(lag)]")
                 await step(watcher(holders[active], url: lagURL))
+            case .crash(let millis):
+                // The lease is free for the process to take; when it dies, its lease (2 s) is
+                // taken back. Whatever it wrote in committed transactions stands.
+                try await database.transaction { db in try await db.query("DELETE FROM leases WHERE name = 'eth-watcher'") }
+                let child = try GatewayProcess(arguments: ["watch"], environment: [
+                    "DATABASE_URL": TestBackend.databaseURL(rig.gw.gateway.config.database),
+                    "ETH_XPUB": DepositAddressTests.abandonXpub, "ETH_RPC_URL": rig.devnet.rpcURL,
+                    "ETH_CHAIN_ID": "\(rig.devnet.chainID)", "ETH_CONFIRMATIONS": "\(Self.confirmations)",
+                    "ETH_USDT_CONTRACT": rig.devnet.usdt, "ETH_START_BLOCK": "1", "CEXIO_BASE_URL": rig.cex.baseURL,
+                    "ETH_POLL_INTERVAL_MS": "50", "WATCHER_LEASE_SECONDS": "2", "ETH_RPC_TIMEOUT_MS": "2000",
+                    "ETH_COMPENSATE_DEEP_REORG": compensate ? "true" : "false", "GATEWAY_INTERNAL_TOKENS": TestGateway.token,
+                ])
+                try await Task.sleep(for: .milliseconds(millis))
+                child.killHard()
+                try await take(active)
             case .switchWatcher:
                 // The active watcher's lease passes to the other mid-script; the old one's next
                 // step must write nothing.
@@ -243,7 +273,7 @@ struct ChainFaultTests {
             let receipt = try await rig.devnet.call("eth_getTransactionReceipt", "[\"\(item.tx)\"]")
             guard receipt != .null, receipt["status"]?.stringValue == "0x1", !item.amounts.isEmpty else { continue }
             expected[item.tx] = item.amounts.sorted()
-            for amount in item.amounts { expectedCents[item.account] += Self.cents(amount, asset: item.asset) }
+            for part in item.parts { expectedCents[part.account] += Self.cents(part.amount, asset: item.asset) }
         }
         let deposits = try await rig.gw.gateway.database.transaction { db in
             try await DepositStore.list(status: nil, account: nil, limit: 10_000, db)
