@@ -192,6 +192,26 @@ struct WatcherIdentityTests {
         #expect(carol.count == 1, "the block up to that head was scanned with carol's address in the book")
     }
 
+    @Test func eachStepReadsOneEndpointAndAFailedOneHandsTheNextStepToTheNext() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        let lagging = try await rig.devnet.call("devnet_lagView", "[0]")["url"]?.stringValue ?? ""
+        let dead = "http://127.0.0.1:\(try GatewayProcess.freePort())/"
+        let node = JSONRPCNode(client: JSONRPCClient(endpoints: [dead, lagging, rig.devnet.rpcURL], timeoutMillis: 1_000, maxAttempts: 2, backoffBaseMillis: 10))
+        let watcher = rig.gw.gateway.makeChainWatcher(node: node)
+        try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]")
+        try await rig.devnet.mine(3)
+        // The dead endpoint fails the whole step (its retries stay on it)...
+        await #expect(throws: (any Error).self) { try await watcher.pollOnce() }
+        // ...and the next steps read the lagging one alone: 3 blocks behind, nothing is deep
+        // enough there yet, and nothing from the up-to-date endpoint is mixed in.
+        _ = try await rig.devnet.call("devnet_lagView", "[3]")
+        #expect(try await watcher.pollOnce().credited == 0)
+        _ = try await rig.devnet.call("devnet_lagView", "[0]")
+        try await watcher.pollOnce()
+        #expect(try await rig.creditedBalance(301_245))
+    }
+
     @Test func aMissingOrForeignHeaderAtConfirmationWaitsAndNeverOrphans() async throws {
         let rig = try await WatcherTests.Rig.start(confirmations: 2)
         defer { Task { await rig.stop() } }

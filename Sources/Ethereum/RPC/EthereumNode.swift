@@ -17,9 +17,24 @@ public protocol EthereumNode: Sendable {
     func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256
     /// `eth_call` at a block: the returned bytes (for ERC-20 `balanceOf`).
     func call(to contract: EthereumAddress, data: [UInt8], at block: UInt64) async throws -> [UInt8]
+    /// How many endpoints stand behind this node; 1 by default.
+    var endpointCount: Int { get }
+    /// Which endpoint this node speaks to when pinned; 0 by default.
+    var endpoint: Int { get }
+    /// This node pinned to one endpoint (see the extension); itself by default.
+    func pinned(to endpoint: Int) -> any EthereumNode
 }
 
 extension EthereumNode {
+    /// How many endpoints stand behind this node (`ETH_RPC_URL` may list several).
+    public var endpointCount: Int { 1 }
+    /// Which endpoint this node speaks to, when pinned to one.
+    public var endpoint: Int { 0 }
+    /// This node speaking to one endpoint only, so that everything one step reads (the head,
+    /// headers, blocks, receipts, logs) comes from one consistent view. Endpoints may lag each
+    /// other; mixing their answers in one step would mix chains.
+    public func pinned(to endpoint: Int) -> any EthereumNode { self }
+
     public func blockReceipts(_ numbers: [UInt64]) async throws -> [[ChainReceipt]?] {
         try await blockReceipts(numbers, only: nil)
     }
@@ -36,8 +51,21 @@ extension EthereumNode {
 
 public struct JSONRPCNode: EthereumNode {
     public let client: JSONRPCClient
+    public let endpoint: Int
 
-    public init(client: JSONRPCClient) { self.client = client }
+    public init(client: JSONRPCClient, endpoint: Int = 0) {
+        self.client = client
+        self.endpoint = endpoint
+    }
+
+    public var endpointCount: Int { client.endpoints.count }
+
+    /// The same client with only endpoint `endpoint` (modulo their number): retries stay on it.
+    public func pinned(to endpoint: Int) -> any EthereumNode {
+        guard client.endpoints.count > 1 else { return self }
+        let index = endpoint % client.endpoints.count
+        return JSONRPCNode(client: client.only(index), endpoint: index)
+    }
 
     public func chainID() async throws -> UInt64 {
         guard let text = try await client.call("eth_chainId", []).string else { throw RPCError.malformed("eth_chainId") }

@@ -25,6 +25,14 @@ public struct JSONRPCClient: Sendable {
         self.httpClient = httpClient
     }
 
+    /// A client for endpoint `index` alone, with the same limits.
+    public func only(_ index: Int) -> JSONRPCClient {
+        JSONRPCClient(
+            endpoints: [endpoints[index]], timeoutMillis: Int64(timeout.nanoseconds / 1_000_000), maxAttempts: maxAttempts,
+            backoffBaseMillis: backoffBaseMillis, httpClient: httpClient
+        )
+    }
+
     public struct Call: Sendable {
         public let method: String
         public let params: [RPCValue]

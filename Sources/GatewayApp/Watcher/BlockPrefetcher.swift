@@ -11,6 +11,8 @@ import Synchronization
 final class BlockPrefetcher: Sendable {
     private struct Pending {
         let range: ClosedRange<UInt64>
+        /// Which endpoint fetched them: a step uses only blocks from its own endpoint.
+        let endpoint: Int
         let task: Task<[Block?], any Error>
     }
 
@@ -22,7 +24,7 @@ final class BlockPrefetcher: Sendable {
         let taken = pending.withLock { state -> Task<[Block?], any Error>? in
             defer { state = nil }
             guard let current = state else { return nil }
-            guard current.range == range else {
+            guard current.range == range, current.endpoint == node.endpoint else {
                 current.task.cancel()
                 return nil
             }
@@ -37,7 +39,7 @@ final class BlockPrefetcher: Sendable {
         let task = Task { try await node.blocks(Array(range)) }
         pending.withLock { state in
             state?.task.cancel()
-            state = Pending(range: range, task: task)
+            state = Pending(range: range, endpoint: node.endpoint, task: task)
         }
     }
 }

@@ -4,6 +4,7 @@ import GatewayCore
 import Logging
 import Rates
 import Store
+import Synchronization
 
 /// Follows the chain: finds reorgs against the stored canonical window, scans new blocks for
 /// ETH and USDT deposits, and credits deposits once they are deep enough and still canonical.
@@ -11,7 +12,9 @@ import Store
 /// `pollOnce` is one bounded step; `WatcherService` calls it in a loop while it holds the lease,
 /// and tests call it directly after mining blocks.
 public struct ChainWatcher: Sendable {
-    let node: any EthereumNode
+    var node: any EthereumNode
+    /// The endpoint steps use: kept while steps succeed, the next one after a failed step.
+    let endpoints = EndpointChoice()
     let settings: GatewayConfig.EthereumSettings
     let database: any Database
     public let addressBook: AddressBook
@@ -64,8 +67,23 @@ public struct ChainWatcher: Sendable {
         }
     }
 
+    /// One step, against one endpoint of `ETH_RPC_URL` (see `EthereumNode.pinned`). A step
+    /// that fails moves the next one to the next endpoint: failover between steps, never inside
+    /// one.
     @discardableResult
     public func pollOnce() async throws -> StepReport {
+        var step = self
+        let chosen = endpoints.current
+        step.node = node.pinned(to: chosen)
+        do {
+            return try await step.pollPinned()
+        } catch {
+            if node.endpointCount > 1 { endpoints.failed(from: chosen) }
+            throw error
+        }
+    }
+
+    private func pollPinned() async throws -> StepReport {
         var report = StepReport()
         // The head first, then the addresses: an address assigned while the head was read is
         // in the book before any block up to that head is scanned.
@@ -603,6 +621,14 @@ public struct ChainWatcher: Sendable {
         }
         return done
     }
+}
+
+/// Which endpoint the watcher's steps use.
+final class EndpointChoice: Sendable {
+    private let index = Mutex(0)
+    var current: Int { index.withLock { $0 } }
+    /// Moves on, unless another step already did.
+    func failed(from endpoint: Int) { index.withLock { if $0 == endpoint { $0 += 1 } } }
 }
 
 extension Word256 {
