@@ -10,8 +10,12 @@ public struct ChainReconciler: Sendable {
     /// Attempts per batch when the chain moves between the block and log queries.
     static let maxDetectAttempts = 3
 
+    /// - Parameter watcher: its node is pinned to one endpoint for the whole run, so that every
+    ///   answer of a rescan comes from one view of the chain (see `EthereumNode.pinned`).
     public init(watcher: ChainWatcher, database: any Database) {
-        self.watcher = watcher
+        var pinned = watcher
+        pinned.node = watcher.node.pinned(to: watcher.endpoints.current)
+        self.watcher = pinned
         self.database = database
     }
 
@@ -22,8 +26,9 @@ public struct ChainReconciler: Sendable {
         let chainID = watcher.chainID
         let head: UInt64
         do {
-            try await watcher.addressBook.refresh()
+            // The head first, then the addresses (as the watcher does).
             head = try await watcher.node.blockNumber()
+            try await watcher.addressBook.refresh()
         } catch let error as RPCError {
             throw OperatorError(.unreachable, "Ethereum node unreachable: \(error)")
         }
@@ -115,11 +120,29 @@ public struct ChainReconciler: Sendable {
             }
         }
         var toOrphan: [(DepositRecord, Int)] = []
-        for record in ours where !onChainKeys.contains(record.key) && ![.orphaned, .reorgedAfterCredit].contains(record.status) {
+        let unmatched = ours.filter { !onChainKeys.contains($0.key) && ![.orphaned, .reorgedAfterCredit].contains($0.status) }
+        // Off the chain only where the node has another block at that height: a deposit merely
+        // missing from detection (an endpoint that answered incompletely) is never orphaned.
+        let heights = Array(Set(unmatched.map(\.blockNumber))).sorted()
+        let nodeHashes: [UInt64: String?]
+        do {
+            nodeHashes = Dictionary(uniqueKeysWithValues: zip(heights, try await watcher.node.headers(heights)).map { ($0, $1?.hash) })
+        } catch let error as RPCError {
+            throw OperatorError(.unreachable, "Ethereum node: \(error)")
+        }
+        for record in unmatched {
             let credited = record.status == .credited
+            guard let nodeHash = nodeHashes[record.blockNumber] ?? nil, nodeHash != record.blockHash else {
+                report.discrepancies.append(Discrepancy(
+                    kind: "undetected", subject: record.key, account: record.account,
+                    detail: "recorded in block \(record.blockNumber) \(record.blockHash) (\(record.status.rawValue)), which the node still has, but this scan did not find it",
+                    action: "run again (an endpoint may have answered incompletely); nothing is changed"
+                ))
+                continue
+            }
             report.discrepancies.append(Discrepancy(
                 kind: "not_canonical", subject: record.key, account: record.account,
-                detail: "recorded in block \(record.blockNumber) \(record.blockHash) (\(record.status.rawValue)); not on the canonical chain",
+                detail: "recorded in block \(record.blockNumber) \(record.blockHash) (\(record.status.rawValue)); the node has \(nodeHash) there",
                 action: credited ? "credited money left the chain: decide with `gateway adjust`" : "--fix marks it orphaned (never credited)"
             ))
             if record.status.isPending { toOrphan.append((record, report.discrepancies.count - 1)) }

@@ -103,10 +103,10 @@ public struct ChainWatcher: Sendable {
             try await write { db in try await DepositStore.setCursor(chainID: chainID, number: initial, head: head, now: now, db) }
         }
         if head < cursor {
-            // The node is behind what we already processed: a lagging or resyncing node.
-            logger.warning("node head is behind the cursor; waiting", metadata: ["head": "\(head)", "cursor": "\(cursor)"])
-            report.cursor = cursor
-            return report
+            // The endpoint is behind what we already processed: a lagging or resyncing node.
+            // A failed step: the next one tries the next endpoint of ETH_RPC_URL.
+            logger.warning("node head is behind the cursor; trying the next endpoint", metadata: ["head": "\(head)", "cursor": "\(cursor)"])
+            throw RPCError.malformed("the endpoint's head \(head) is behind the cursor \(cursor)")
         }
         if let fork = try await findFork(cursor: cursor) {
             report.reorgDepth = cursor - fork

@@ -48,7 +48,9 @@ public enum DepositRules {
         case .orphaned: failed ? .failed : .seen
         case .seen, .awaitingRate: sameBlock ? nil : (failed ? .failed : .seen)
         case .failed: sameBlock ? nil : (failed ? nil : .seen)
-        case .reorgedAfterCredit: .credited
+        // Back as a failed transaction: no value moved this time, so the credit is not restored
+        // (it stays `reorged_after_credit`, an alert, and any reversal stands).
+        case .reorgedAfterCredit: failed ? nil : .credited
         case .credited, .parked: nil
         }
     }

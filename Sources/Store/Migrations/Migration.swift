@@ -7,8 +7,17 @@ public struct Migration: Sendable {
     public let statements: [String]
 
     public func sql(for dialect: SQLDialect) -> [String] {
-        statements.map { $0.replacingOccurrences(of: "{ID}", with: dialect.identityPrimaryKey) }
+        statements.compactMap { statement in
+            // A statement only PostgreSQL needs (SQLite's BEGIN IMMEDIATE already excludes writers).
+            if statement.hasPrefix(Self.postgresOnly) {
+                return dialect == .postgres ? String(statement.dropFirst(Self.postgresOnly.count)) : nil
+            }
+            return statement.replacingOccurrences(of: "{ID}", with: dialect.identityPrimaryKey)
+        }
     }
+
+    /// Prefix of a statement that runs on PostgreSQL only.
+    public static let postgresOnly = "POSTGRES ONLY: "
 }
 
 extension String {

@@ -5,6 +5,9 @@ extension Migrations {
     /// constraint; a rebuild is the portable way. Row ids are renumbered in their order; no
     /// other table refers to them.)
     static let depositIdentity = Migration(version: 8, name: "deposits: a stable identity (chain, tx, asset, ordinal)", statements: [
+        // An older watcher still running must not write rows the copy below would miss: its
+        // writes wait for this transaction, then fail on the new schema and are retried.
+        Migration.postgresOnly + "LOCK TABLE deposits IN EXCLUSIVE MODE",
         """
         CREATE TABLE deposits_v8 (
             id {ID},

@@ -35,8 +35,19 @@ public enum DepositMatching {
             }
             let variants = rows.filter { $0.identity != nil && base(of: $0) == identity }
             if let row = variants.first(where: sameFact) { return .known(row) }
-            if let row = rows.filter({ $0.identity == nil && !adoptedKeys.contains($0.key) && sameFact($0) })
-                .min(by: { $0.logIndex < $1.logIndex }) {
+            // Old-format rows of the same transfer: the old keys could record one transfer twice
+            // (once per block position). Prefer the row in this very block, then a credited
+            // one, then any other; an orphaned copy is never revived beside a credited one.
+            let legacy = rows.filter { $0.identity == nil && !adoptedKeys.contains($0.key) && sameFact($0) }
+            func rank(_ row: DepositRecord) -> Int {
+                if row.blockHash == deposit.blockHash { return 0 }
+                switch row.status {
+                case .credited, .reorgedAfterCredit: return 1
+                case .orphaned: return 3
+                default: return 2
+                }
+            }
+            if let row = legacy.min(by: { (rank($0), $0.logIndex) < (rank($1), $1.logIndex) }) {
                 adoptedKeys.insert(row.key)
                 return .adopted(row)
             }

@@ -1,0 +1,42 @@
+import GatewayCore
+import Store
+import Testing
+
+/// The one rule the watcher and `reconcile chain` use to say which stored deposit a detected
+/// transfer is. Pure.
+@Suite struct DepositMatchingTests {
+    static func deposit(_ key: String, identity: String?, block: String, status: DepositStatus, logIndex: Int64 = 0, amount: String = "5") -> DepositRecord {
+        DepositRecord(
+            key: key, chainID: 1, txHash: "0xaa", logIndex: logIndex, account: "alice", address: "0xbb", asset: "USDT",
+            amountUnits: amount, blockNumber: 7, blockHash: block, status: status, seenAtMillis: 0, identity: identity
+        )
+    }
+
+    @Test func anOldFormatTransferRecordedTwiceRevivesTheCreditedCopyNotTheOrphanedOne() {
+        let seen = Self.deposit("eth:1:0xaa:usdt:0", identity: "1:0xaa:usdt:0", block: "0xnew", status: .seen, logIndex: 4)
+        let orphaned = Self.deposit("eth:1:0xaa:1", identity: nil, block: "0xold1", status: .orphaned, logIndex: 1)
+        let credited = Self.deposit("eth:1:0xaa:3", identity: nil, block: "0xold2", status: .credited, logIndex: 3)
+        #expect(DepositMatching.match([seen], known: [orphaned, credited]) == [.adopted(credited)])
+        // The row in this very block comes first.
+        let here = Self.deposit("eth:1:0xaa:4", identity: nil, block: "0xnew", status: .seen, logIndex: 4)
+        #expect(DepositMatching.match([seen], known: [credited, here]) == [.adopted(here)])
+    }
+
+    @Test func anotherAmountAtTheSamePositionIsAnotherFact() {
+        let stored = Self.deposit("eth:1:0xaa:usdt:0", identity: "1:0xaa:usdt:0", block: "0xold", status: .credited)
+        let changed = Self.deposit("eth:1:0xaa:usdt:0", identity: "1:0xaa:usdt:0", block: "0xnew", status: .seen, amount: "6")
+        guard case .new(let fact) = DepositMatching.match([changed], known: [stored])[0] else {
+            Issue.record("not a new fact")
+            return
+        }
+        #expect(fact.key == "eth:1:0xaa:usdt:0#2" && fact.identity == "1:0xaa:usdt:0#2")
+        #expect(DepositMatching.match([changed, changed], known: [stored])[1] == .repeated)
+    }
+
+    @Test func aCreditedDepositBackAsAFailedTransactionIsNotCreditedAgain() {
+        #expect(DepositRules.afterObserved(.reorgedAfterCredit, sameBlock: false, failed: true) == nil)
+        #expect(DepositRules.afterObserved(.reorgedAfterCredit, sameBlock: false, failed: false) == .credited)
+        #expect(DepositRules.afterObserved(.failed, sameBlock: false, failed: false) == .seen)
+        #expect(DepositRules.afterObserved(.orphaned, sameBlock: false, failed: true) == .failed)
+    }
+}
