@@ -212,6 +212,24 @@ struct WatcherIdentityTests {
         #expect(try await rig.creditedBalance(301_245))
     }
 
+    @Test func aRescanNobodyCarriesOutIsWithdrawnWhenTheCommandStopsWaiting() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        let database = rig.gw.gateway.database
+        let now = rig.gw.gateway.clock.nowMillis()
+        // A watcher holds the lease but does not get to the request (it is stuck, or stopping).
+        #expect(try await database.transaction { db in
+            try await DepositStore.acquireLease(name: "eth-watcher", holder: "busy", now: now, expiresAt: now + 600_000, db)
+        })
+        let head = try await rig.devnet.mine(1)
+        await #expect(throws: OperatorError.self) {
+            try await ChainRescan(watcher: rig.watcher, database: database, clock: rig.gw.gateway.clock, leaseMillis: 10_000)
+                .fix(from: 1, to: head, operator: try OperatorName("t"), timeout: .milliseconds(300))
+        }
+        let statuses = try await database.transaction { db in try await db.query("SELECT status FROM chain_rescans").map { try $0.text("status") } }
+        #expect(statuses == ["failed"], "withdrawn, so no fix runs later with nobody watching")
+    }
+
     @Test func aMissingOrForeignHeaderAtConfirmationWaitsAndNeverOrphans() async throws {
         let rig = try await WatcherTests.Rig.start(confirmations: 2)
         defer { Task { await rig.stop() } }

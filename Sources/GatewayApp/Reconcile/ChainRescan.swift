@@ -59,9 +59,19 @@ public struct ChainRescan: Sendable {
                 try await Task.sleep(for: .milliseconds(Self.pollMillis))
             }
         }
+        // Nobody waits for it any more: withdraw it, unless the watcher has finished it meanwhile
+        // (a rescan it has already begun still finishes, under its lease and audited).
+        let now2 = clock.nowMillis()
+        try await database.transaction { db in
+            try await RescanStore.finish(id: id, failed: true, report: "withdrawn: the command stopped waiting after \(timeout)", now: now2, db)
+        }
+        if let request = try await database.transaction({ db in try await RescanStore.find(id: id, db) }), request.status == "done",
+           let text = request.report, let json = try? JSONValue.parse(Array(text.utf8)), let report = ReconcileReport(json: json) {
+            return report
+        }
         throw OperatorError(
             .unreachable,
-            "a watcher holds the lease but did not carry out rescan #\(id) within \(timeout); it stays queued and the watcher runs it when it can"
+            "a watcher holds the lease but did not carry out rescan #\(id) within \(timeout); the request is withdrawn, run the command again"
         )
     }
 

@@ -23,7 +23,8 @@ public enum RescanStore {
         return id
     }
 
-    /// The oldest pending request of a chain.
+    /// The oldest pending request of a chain. (A request its command stopped waiting for is
+    /// `failed` by then, so nobody runs a fix nobody watches.)
     public static func nextPending(chainID: UInt64, _ db: any SQLExecutor) async throws -> Request? {
         try await db.queryOne(
             "SELECT \(columns) FROM chain_rescans WHERE chain_id = $1 AND status = 'pending' ORDER BY id LIMIT 1", [.int(Int64(chainID))]
