@@ -36,7 +36,7 @@ public struct RateService: Service {
         // Only the holder of the rates lease fetches and writes the shared rate book; every
         // other `gateway watch` is a standby. The lease outlives a few refresh intervals.
         let fence = LeaseFence(
-            name: Self.leaseName, holder: "\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))",
+            name: Self.leaseName, holder: LeaseFence.newHolder(),
             leaseMillis: max(3 * settings.refreshSeconds * 1000, 30_000)
         )
         var leading = false

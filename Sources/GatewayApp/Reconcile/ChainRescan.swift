@@ -23,7 +23,7 @@ public struct ChainRescan: Sendable {
     static let pollMillis: Int64 = 250
 
     public func fix(from: UInt64, to: UInt64, operator name: OperatorName, timeout: Duration) async throws -> ReconcileReport {
-        let holder = "reconcile:\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        let holder = LeaseFence.newHolder("reconcile")
         let now = clock.nowMillis()
         let taken = try await database.transaction { [leaseMillis] db in
             try await DepositStore.acquireLease(name: WatcherService.leaseName, holder: holder, now: now, expiresAt: now + leaseMillis, db)
@@ -49,10 +49,7 @@ public struct ChainRescan: Sendable {
             let request = try await database.transaction { db in try await RescanStore.find(id: id, db) }
             switch request?.status {
             case "done":
-                guard let text = request?.report, let json = try? JSONValue.parse(Array(text.utf8)), let report = ReconcileReport(json: json) else {
-                    throw OperatorError(.unreachable, "rescan #\(id) finished without a readable report")
-                }
-                return report
+                return try Self.report(of: request, id: id)
             case "failed":
                 throw OperatorError(.unreachable, "the active watcher could not carry out rescan #\(id): \(request?.report ?? "no reason")")
             default:
@@ -65,14 +62,20 @@ public struct ChainRescan: Sendable {
         try await database.transaction { db in
             try await RescanStore.finish(id: id, failed: true, report: "withdrawn: the command stopped waiting after \(timeout)", now: now2, db)
         }
-        if let request = try await database.transaction({ db in try await RescanStore.find(id: id, db) }), request.status == "done",
-           let text = request.report, let json = try? JSONValue.parse(Array(text.utf8)), let report = ReconcileReport(json: json) {
-            return report
-        }
+        let request = try await database.transaction { db in try await RescanStore.find(id: id, db) }
+        if request?.status == "done" { return try Self.report(of: request, id: id) }
         throw OperatorError(
             .unreachable,
             "a watcher holds the lease but did not carry out rescan #\(id) within \(timeout); the request is withdrawn, run the command again"
         )
+    }
+
+    /// The report a finished request carries.
+    static func report(of request: RescanStore.Request?, id: Int64) throws -> ReconcileReport {
+        guard let text = request?.report, let json = try? JSONValue.parse(Array(text.utf8)), let report = ReconcileReport(json: json) else {
+            throw OperatorError(.unreachable, "rescan #\(id) finished without a readable report")
+        }
+        return report
     }
 
     /// The watcher's side, between its steps: carries out the oldest request, if any, with a

@@ -55,7 +55,9 @@ enum PaymentStates {
         let old = try JSONDecoder().decode(CardPaymentVersion1.self, from: data)
         var recorded: [CardPaymentFact] = []
         for row in try await StripeStore.events(paymentIntent: paymentIntent, db) where row.id != eventID && row.livemode == livemode {
-            guard let event = try? StripeEvent.decode(Array(row.payload.utf8)), let fact = event.fact else { continue }
+            // Every stored payload was decoded once; one that no longer is must not be skipped
+            // silently (it may be a refund): the event being applied fails and Stripe retries.
+            guard let fact = try StripeEvent.decode(Array(row.payload.utf8)).fact else { continue }
             recorded.append(fact)
         }
         let refundDebits = try await OutboxStore.signedCents(keys: CardPaymentVersion1.refundKeys(recorded: recorded), db)

@@ -101,7 +101,7 @@ public struct StripeRefundFetcher: Service {
                 }
             }
         }
-        let waiting = try await database.transaction { db in try await RefundFetchStore.waiting(db).count }
+        let waiting = try await database.transaction { db in try await RefundFetchStore.waitingCount(db) }
         metrics.refundFetchesWaiting(waiting)
         return due.count
     }

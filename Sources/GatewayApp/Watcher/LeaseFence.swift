@@ -1,3 +1,4 @@
+import Foundation
 import Store
 
 /// A lease that fences writes: who holds it, for how long a renewal lasts.
@@ -5,6 +6,12 @@ public struct LeaseFence: Sendable {
     public let name: String
     public let holder: String
     public let leaseMillis: Int64
+
+    /// A holder name unique to this process and call: host, pid and a random suffix.
+    public static func newHolder(_ role: String? = nil) -> String {
+        let process = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        return role.map { "\($0):\(process)" } ?? process
+    }
 
     public init(name: String, holder: String, leaseMillis: Int64) {
         self.name = name

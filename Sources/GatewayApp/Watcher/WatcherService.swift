@@ -18,7 +18,7 @@ public struct WatcherService: Service {
     static let leaseName = "eth-watcher"
 
     public init(watcher: ChainWatcher, database: any Database, settings: GatewayConfig.EthereumSettings, clock: WallClock, metrics: GatewayMetrics, logger: Logger) {
-        let holder = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        let holder = LeaseFence.newHolder()
         // Every write of a step renews and checks the lease: a step that outlasts it writes nothing.
         self.watcher = watcher.fenced(by: LeaseFence(name: Self.leaseName, holder: holder, leaseMillis: settings.leaseSeconds * 1000))
         self.holder = holder

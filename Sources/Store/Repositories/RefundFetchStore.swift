@@ -30,14 +30,9 @@ public enum RefundFetchStore {
         ).map(row)
     }
 
-    /// Every charge still waiting, for operators.
-    public static func waiting(_ db: any SQLExecutor) async throws -> [Row] {
-        try await db.query(
-            """
-            SELECT charge_id, payment_intent, requested_at, attempts, last_error FROM stripe_refund_fetches
-            WHERE done_at IS NULL ORDER BY requested_at, charge_id
-            """
-        ).map(row)
+    /// How many charges are still waiting (the metric, every round).
+    public static func waitingCount(_ db: any SQLExecutor) async throws -> Int {
+        Int(try await db.queryOne("SELECT COUNT(*) AS n FROM stripe_refund_fetches WHERE done_at IS NULL")?.int("n") ?? 0)
     }
 
     /// The charges of one payment still waiting, for `payments show`.
