@@ -33,7 +33,7 @@ struct OutboxDeliveryTests {
         #expect(try await TestGateway.eventually {
             try await gw.gateway.outbox.list(status: .parked, limit: 10).count == 1
         })
-        let parked = try await gw.gateway.outbox.list(status: .parked, limit: 10)[0]
+        let parked = try #require(try await gw.gateway.outbox.list(status: .parked, limit: 10).first)
         #expect(parked.state.parkedReason?.contains("account_not_found") == true)
         try await gw.createAccount("late")
         _ = try await gw.gateway.outbox.retry(id: parked.id, now: gw.gateway.clock.nowMillis())
@@ -47,18 +47,21 @@ struct OutboxDeliveryTests {
         // Process A: ingestion side, crediting a wallet at a port where nothing listens yet.
         let sender = try await TestGateway.start(backend: backend, environment: [
             "WALLET_API_URL": "http://127.0.0.1:\(walletPort)", "WALLET_API_TOKEN": walletToken,
-            "OUTBOX_MAX_ATTEMPTS": "1000",
+            // A short request timeout and backoff cap: each attempt at a port where nothing
+            // listens may wait out the timeout (the HTTP client keeps trying to connect until
+            // then), and at the defaults (10 s, 8 at a time) two rounds of 20 rows outlast the
+            // wait below on a loaded two-core machine.
+            "OUTBOX_MAX_ATTEMPTS": "1000", "OUTBOX_REQUEST_TIMEOUT_MS": "1000", "OUTBOX_BACKOFF_MAX_MS": "2000",
         ], parts: [.outboxWorker])
         defer { Task { await sender.stop() } }
         let requests = try (0..<20).map { try OutboxSeeding.credit("test:remote:\($0)", account: "r1", cents: 10) }
         try await OutboxSeeding.enqueue(requests, into: sender.gateway.database)
-        // Generous: each failed attempt waits out the request timeout (the HTTP client keeps
-        // trying to connect until then), and a parallel run shares two cores.
-        #expect(try await TestGateway.eventually(timeout: .seconds(90)) {
+        // Generous: a parallel run shares two cores.
+        try #require(try await TestGateway.eventually(timeout: .seconds(90)) {
             let retrying = try await sender.gateway.outbox.list(status: .retrying, limit: 100)
             return retrying.count == 20 && retrying.allSatisfy { $0.state.attempts >= 2 }
         })
-        let failing = try await sender.gateway.outbox.list(status: .retrying, limit: 1)[0]
+        let failing = try #require(try await sender.gateway.outbox.list(status: .retrying, limit: 1).first)
         #expect(failing.state.lastError?.contains("unreachable") == true)
 
         // Process B: the wallet, on its own store (with the account already there, or the
