@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from jsonrpc_http import (  # noqa: E402
     EXECUTION_REVERTED, METHOD_NOT_FOUND, SERVER_ERROR,
-    Call, HttpAnswer, JsonRpcApp, RpcError, RpcHttpServer, get_param, hexdata, invalid_params,
+    Call, HttpAnswer, JsonRpcApp, RpcError, RpcHttpServer, encode_answer, get_param, hexdata, invalid_params,
     parse_address, parse_count, parse_data, parse_hash, parse_quantity, qty, serve_until_signalled,
 )
 from log_filters import check_range, parse_log_filter, result_limit_error  # noqa: E402
@@ -91,7 +91,7 @@ class Settings:
 
 @dataclass
 class FaultRule:
-    mode: str                       # error | timeout | stale_head | http
+    mode: str                       # error | timeout | stale_head | http | unindexed_logs
     remaining: int                  # calls left to affect; -1 = until cleared
     methods: Optional[frozenset]    # None = every standard (non-devnet_) method
     code: int = -32603
@@ -100,14 +100,23 @@ class FaultRule:
     status: int = 503
     frozen_head: int = 0
 
-    def matches(self, method: str) -> bool:
-        return self.remaining != 0 and (self.methods is None or method in self.methods)
+    def matches(self, call: Call) -> bool:
+        if self.mode == "unindexed_logs" and not is_range_log_query(call):
+            return False   # it empties range queries only, and only they use it up
+        return self.remaining != 0 and (self.methods is None or call.method in self.methods)
 
     def to_json(self) -> dict:
         return {"mode": self.mode, "remaining": self.remaining,
                 "methods": sorted(self.methods) if self.methods is not None else None,
                 "code": self.code, "message": self.message, "seconds": self.seconds,
                 "status": self.status, "frozenHead": qty(self.frozen_head)}
+
+
+def is_range_log_query(call: Call) -> bool:
+    """An eth_getLogs by block range, not by blockHash (EIP-234)."""
+    params = call.params if isinstance(call.params, list) else []
+    spec = params[0] if params and isinstance(params[0], dict) else {}
+    return call.method == "eth_getLogs" and "blockHash" not in spec
 
 
 @dataclass
@@ -120,7 +129,7 @@ class FaultPlan:
 
 
 class FaultInjector:
-    MODES = ("error", "timeout", "stale_head", "http", "none")
+    MODES = ("error", "timeout", "stale_head", "http", "unindexed_logs", "none")
 
     def __init__(self) -> None:
         self._rules: list[FaultRule] = []
@@ -169,7 +178,7 @@ class FaultInjector:
             for i, call in enumerate(calls):
                 if call.error is not None or call.method.startswith("devnet_"):
                     continue
-                rule = next((r for r in self._rules if r.matches(call.method)), None)
+                rule = next((r for r in self._rules if r.matches(call)), None)
                 if rule is None:
                     continue
                 if rule.remaining > 0:
@@ -283,6 +292,11 @@ class Devnet(JsonRpcApp):
         if rule is not None and rule.mode == "error":
             call = Call(id=call.id, method=call.method, is_notification=call.is_notification,
                         error=RpcError(rule.code, rule.message))
+        if rule is not None and rule.mode == "unindexed_logs" and is_range_log_query(call):
+            # A load-balanced backend that has the blocks but has not indexed their logs yet
+            # answers a range query with nothing at all, not an error. A query by blockHash
+            # (EIP-234) still answers: it goes to a backend that knows the block, or fails.
+            return encode_answer(call.id, result=[])
         head = max(0, self._head() - lag)
         if rule is not None and rule.mode == "stale_head":
             head = min(head, rule.frozen_head)  # after a revert the real head may be lower still

@@ -761,6 +761,20 @@ def test_fault_stale_head_freezes_the_node_view(rpc):
     assert head(rpc) == frozen + 5, "three stale answers, then the real head"
 
 
+def test_fault_unindexed_logs_empties_range_queries_only(rpc):
+    tx = rpc.call("devnet_sendToken", fresh_address(), "0x5")
+    rpc.call("devnet_mine")
+    receipt = rpc.call("eth_getTransactionReceipt", tx)
+    number, block_hash = receipt["blockNumber"], receipt["blockHash"]
+    token = receipt["logs"][0]["address"]
+    rpc.call("devnet_fault", {"mode": "unindexed_logs", "count": 2})
+    assert rpc.call("eth_getLogs", {"address": token, "fromBlock": number, "toBlock": number}) == []
+    by_hash = rpc.call("eth_getLogs", {"address": token, "blockHash": block_hash})
+    assert [log["transactionHash"] for log in by_hash] == [tx], "a query by blockHash is answered in full"
+    assert rpc.call("eth_getLogs", {"address": token, "fromBlock": number, "toBlock": number}) == []
+    assert len(rpc.call("eth_getLogs", {"address": token, "fromBlock": number, "toBlock": number})) == 1, "used up"
+
+
 def test_fault_http_status(rpc):
     rpc.call("devnet_fault", {"mode": "http", "status": 429, "count": 1})
     status, body = rpc.post(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())

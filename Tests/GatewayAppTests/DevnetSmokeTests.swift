@@ -27,6 +27,10 @@ struct DevnetRPCTests {
         let logs = try await node.logs(address: try EthereumAddress(hex: devnet.usdt), topic0: erc20TransferTopic, from: 2, to: 2)
         #expect(logs.count == 1)
         #expect(logs.first?.topics.count == 3)
+        #expect(try await node.logs(address: try EthereumAddress(hex: devnet.usdt), topic0: erc20TransferTopic, blockHash: block.header.hash) == logs)
+        // py-evm's blooms agree with ours: the token's Transfer may be in block 2, not in an empty block.
+        let topic = try Hex.data(erc20TransferTopic)
+        #expect(block.logsBloom?.mayHold(contract: try EthereumAddress(hex: devnet.usdt), topic: topic) == true)
         #expect(try await node.balance(try EthereumAddress(hex: address), at: 2) == Word256(limbs: (0, 0, 0, 0x1000)))
         // A provider's range limit is typed, so the scanner can halve.
         try await devnet.call("devnet_configure", #"[{"maxLogRange":1,"logLimitStyle":"alchemy"}]"#)
@@ -38,5 +42,7 @@ struct DevnetRPCTests {
         try await devnet.call("devnet_configure", #"[{"shuffleBatches":true}]"#)
         let shuffled = try await node.headers([1, 2])
         #expect(shuffled.map { $0?.number } == [1, 2])
+        let empty = try await devnet.mine(1)
+        #expect(try await node.blocks([empty])[0]?.logsBloom?.mayHold(contract: try EthereumAddress(hex: devnet.usdt), topic: topic) == false)
     }
 }

@@ -212,6 +212,22 @@ struct WatcherIdentityTests {
         #expect(try await rig.creditedBalance(301_245))
     }
 
+    @Test func aRangeOfLogsAnsweredEmptyIsCaughtByTheBloomAndAskedAgainByHash() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        try await rig.devnet.mine(2)
+        let tx = try await rig.devnet.call("devnet_sendToken", "[\"\(rig.address)\", \"0x17d7840\", \"usdt\"]").stringValue ?? ""
+        try await rig.devnet.mine(3)
+        // Every range query now answers [], as a backend that has the blocks but has not
+        // indexed their logs does; queries by block hash still answer.
+        try await rig.devnet.call("devnet_fault", #"[{"mode":"unindexed_logs","count":-1}]"#)
+        try await rig.watcher.pollOnce()
+        try await rig.devnet.call("devnet_fault", #"[{"mode":"none"}]"#)
+        let deposits = try await rig.deposits()
+        #expect(deposits.map(\.txHash) == [tx], "found through the block's bloom, not lost behind the cursor")
+        #expect(deposits.first?.asset == "USDT" && deposits.first?.status == .credited)
+    }
+
     @Test func aRescanNobodyCarriesOutIsWithdrawnWhenTheCommandStopsWaiting() async throws {
         let rig = try await WatcherTests.Rig.start(confirmations: 2)
         defer { Task { await rig.stop() } }
@@ -288,6 +304,9 @@ final class VeilingNode: EthereumNode {
     func receipts(_ transactionHashes: [String]) async throws -> [ChainReceipt?] { try await inner.receipts(transactionHashes) }
     func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog] {
         try await inner.logs(address: address, topic0: topic0, from: from, to: to)
+    }
+    func logs(address: EthereumAddress, topic0: String, blockHash: String) async throws -> [ChainLog] {
+        try await inner.logs(address: address, topic0: topic0, blockHash: blockHash)
     }
     func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256 { try await inner.balance(address, at: block) }
     func call(to contract: EthereumAddress, data: [UInt8], at block: UInt64) async throws -> [UInt8] {

@@ -37,9 +37,17 @@ public struct ChainTransaction: Sendable, Equatable {
 public struct Block: Sendable, Equatable {
     public let header: BlockHeader
     public let transactions: [ChainTransaction]
+    /// Nil when the node leaves it out; then no answer about this block's logs can be checked.
+    public let logsBloom: LogsBloom?
 
     init(_ node: JSONNode) throws(RPCError) {
         header = try BlockHeader(node)
+        if let bloom = node["logsBloom"], !bloom.isNull {
+            guard let text = bloom.string else { throw .malformed("bad logsBloom") }
+            logsBloom = try LogsBloom(bytes: Hex.data(text))
+        } else {
+            logsBloom = nil
+        }
         var transactions: [ChainTransaction] = []
         let items = node["transactions"]?.array ?? []
         transactions.reserveCapacity(items.count)

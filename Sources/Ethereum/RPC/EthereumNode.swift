@@ -13,6 +13,9 @@ public protocol EthereumNode: Sendable {
     func blockReceipts(_ numbers: [UInt64], only wanted: Set<String>?) async throws -> [[ChainReceipt]?]
     func receipts(_ transactionHashes: [String]) async throws -> [ChainReceipt?]
     func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog]
+    /// The logs of one block by its hash (EIP-234). Unlike a range query, a node that does not
+    /// have the block answers an error, never an empty list.
+    func logs(address: EthereumAddress, topic0: String, blockHash: String) async throws -> [ChainLog]
     /// Wei balance at a block (for reconciliation).
     func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256
     /// `eth_call` at a block: the returned bytes (for ERC-20 `balanceOf`).
@@ -147,6 +150,16 @@ public struct JSONRPCNode: EthereumNode {
             "address": .string(address.lowercaseHex), "topics": .array([.string(topic0)]),
             "fromBlock": .string(Hex.quantity(from)), "toBlock": .string(Hex.quantity(to)),
         ])
+        return try await logs(filter)
+    }
+
+    public func logs(address: EthereumAddress, topic0: String, blockHash: String) async throws -> [ChainLog] {
+        try await logs(.object([
+            "address": .string(address.lowercaseHex), "topics": .array([.string(topic0)]), "blockHash": .string(blockHash),
+        ]))
+    }
+
+    private func logs(_ filter: RPCValue) async throws -> [ChainLog] {
         guard let list = try await client.batch([.init("eth_getLogs", [filter])])[0].get().array else {
             throw RPCError.malformed("eth_getLogs")
         }

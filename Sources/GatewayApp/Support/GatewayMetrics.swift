@@ -77,6 +77,9 @@ public final class GatewayMetrics: Sendable {
 
     /// A deposit deep enough whose block the node did not vouch for at that moment.
     func confirmDeferred() { counter("gateway_eth_confirmations_deferred_total").increment() }
+    /// A block asked for its logs again by hash: its bloom may hold a Transfer of the token,
+    /// but the range answer had none (an endpoint that has not indexed the block yet).
+    func logsRechecked() { counter("gateway_eth_logs_rechecked_total").increment() }
     /// A reorg deeper than the stored header window (the walk went to the checkpoints).
     func ethDeepReorg() { counter("gateway_eth_reorgs_beyond_window_total").increment() }
     func ethReorg() { counter("gateway_eth_reorgs_total").increment() }

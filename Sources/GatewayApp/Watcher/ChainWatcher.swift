@@ -392,7 +392,8 @@ public struct ChainWatcher: Sendable {
         // USDT: Transfer logs of the configured contract to or from a deposit address. A
         // transfer's identity is its position among its transaction's Transfer logs of the
         // contract, which a reorg that moves the transaction does not change.
-        let logs = try await transferLogs(from: first.header.number, to: last.header.number)
+        var logs = try await transferLogs(from: first.header.number, to: last.header.number)
+        logs += try await logsLeftOut(of: blocks, answered: logs)
         let ordinals = Self.ordinals(logs, contract: settings.usdtContract)
         for log in logs {
             guard !log.removed, log.topics.count == 3, log.topics[0] == erc20TransferTopic,
@@ -528,6 +529,26 @@ public struct ChainWatcher: Sendable {
         }
         return logs
     }
+
+    /// An `eth_getLogs` range answer can leave blocks out without saying so: a load-balanced
+    /// endpoint whose backend has the blocks but has not indexed their logs answers `[]`. A
+    /// block whose bloom may hold a Transfer of the token, but for which the answer gave none,
+    /// is asked again by its hash (EIP-234), which a node without the block answers with an
+    /// error, failing the step. A bloom's false "maybe" costs one call; it never says "no"
+    /// wrongly. Blocks without a bloom cannot be checked.
+    func logsLeftOut(of blocks: [Block], answered: [ChainLog]) async throws -> [ChainLog] {
+        let contract = settings.usdtContract
+        let covered = Set(answered.lazy.filter { $0.address == contract && $0.topics.first == erc20TransferTopic }.map(\.blockNumber))
+        var more: [ChainLog] = []
+        for block in blocks where !covered.contains(block.header.number) {
+            guard let bloom = block.logsBloom, bloom.mayHold(contract: contract, topic: Self.transferTopicBytes) else { continue }
+            metrics.logsRechecked()
+            more += try await node.logs(address: contract, topic0: erc20TransferTopic, blockHash: block.header.hash)
+        }
+        return more
+    }
+
+    private static let transferTopicBytes: [UInt8] = (try? Hex.data(erc20TransferTopic)) ?? []
 
     static func uint256(_ data: [UInt8]) -> Word256 { Word256(bigEndian: data) }
 
