@@ -36,6 +36,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Stripe-Signature verification and lenient event decoding (knows nothing of wallets).
         .target(name: "Stripe", dependencies: [

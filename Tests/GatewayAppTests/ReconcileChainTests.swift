@@ -48,6 +48,27 @@ struct ReconcileChainTests {
         #expect(audit.map(\.action) == ["reconcile.chain.fix"] && audit.first?.subject == key)
     }
 
+    @Test func fixLeavesDepositsAboveTheWatchersCursorToTheWatcher() async throws {
+        let rig = try await Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        try await rig.watcher.pollOnce()
+        let cursor = try await rig.devnet.mine(0)
+        let tx = try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(Self.oneETH))]").stringValue ?? ""
+        let head = try await rig.devnet.mine(3)
+        let reconciler = ChainReconciler(watcher: rig.watcher, database: rig.gw.gateway.database)
+        let report = try await reconciler.run(from: 1, to: head, fix: true, operator: try OperatorName("t"), now: 1)
+        #expect(report.discrepancies.map(\.kind) == ["missing_deposit"])
+        #expect(report.discrepancies.first?.fixed == false)
+        #expect(report.discrepancies.first?.action.contains("scanned to \(cursor)") == true)
+        #expect(try await rig.deposits().isEmpty, "no row ahead of the watcher, without a header to walk if its block leaves the chain")
+        // A reorg there now: the watcher scans the canonical chain and finds the deposit replayed.
+        try await rig.devnet.call("devnet_reorg", "[3, [\"\(tx)\"]]")
+        try await rig.devnet.mine(3)
+        try await rig.watcher.pollOnce()
+        #expect(try await rig.creditedBalance(301_245))
+        #expect(try await rig.deposits().map(\.status) == [.credited])
+    }
+
     @Test func ethSentByAContractIsASurplusAndASweepIsExplained() async throws {
         let rig = try await Rig.start(confirmations: 2)
         defer { Task { await rig.stop() } }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 
 /// JSON-RPC 2.0 over HTTP with batches (answers matched by id, never by position), a timeout
 /// per request, retries with backoff, and failover across several endpoints.
@@ -107,7 +108,7 @@ public struct JSONRPCClient: Sendable {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw RPCError.timeout
         } catch {
-            throw RPCError.transport(String(describing: error))
+            throw RPCError.transport(Self.transportReason(error))
         }
         // One tape for the whole answer; results are views into it, decoded on demand.
         let root = try JSONTape(bytes.readableBytesView).root
@@ -142,5 +143,22 @@ public struct JSONRPCClient: Sendable {
         let code: Int
         if case .number(let text)? = value["code"], let parsed = Int(text) { code = parsed } else { code = 0 }
         return .node(code: code, message: String((value["message"]?.string ?? "unknown error").prefix(500)))
+    }
+
+    /// Why a request failed, without the endpoint: NIO's connection error prints the host, and
+    /// some providers put the API key in it (`https://<key>.provider.example`). The text goes
+    /// to logs and to `chain_rescans.report`.
+    static func transportReason(_ error: any Error) -> String {
+        switch error {
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first { return transportReason(first.error) }
+            return error.dnsAError != nil || error.dnsAAAAError != nil ? "name resolution failed" : "connection failed"
+        case let error as IOError:
+            return error.description  // the call and the errno's text; no address
+        case let error as HTTPClientError:
+            return error.description  // a case name, such as remoteConnectionClosed
+        default:
+            return "\(type(of: error))"
+        }
     }
 }

@@ -149,6 +149,16 @@ public struct ChainReconciler: Sendable {
         }
 
         if fix {
+            // Blocks above the watcher's cursor are its own to scan: it records their deposits
+            // with their headers, so a reorg there is seen and walked. A row recorded here,
+            // ahead of it, has no stored header, and if its block left the chain before the
+            // watcher got there, nothing would ever look at it again.
+            let cursor = try await database.transaction { db in try await DepositStore.cursor(chainID: chainID, db) }?.number
+            toObserve.removeAll { deposit, index in
+                guard let cursor, deposit.blockNumber > cursor else { return false }
+                report.discrepancies[index].action = "not recorded here: the watcher records it when it scans block \(deposit.blockNumber) (it has scanned to \(cursor))"
+                return true
+            }
             for (deposit, index) in toObserve {
                 report.discrepancies[index].fixed = try await record(deposit, action: "observe", operator: name, now: now) { db in
                     try await ChainWatcher.record([deposit], now: now, db)

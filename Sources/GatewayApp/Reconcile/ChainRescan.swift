@@ -96,7 +96,9 @@ public struct ChainRescan: Sendable {
             (failed, text) = (true, "\(error)")
         }
         let now = clock.nowMillis()
-        try await database.transaction { db in try await RescanStore.finish(id: request.id, failed: failed, report: text, now: now, db) }
+        // Fenced like every other write of the watcher: a holder that lost the lease leaves
+        // the request to the next one.
+        try await watcher.write { db in try await RescanStore.finish(id: request.id, failed: failed, report: text, now: now, db) }
         return true
     }
 }

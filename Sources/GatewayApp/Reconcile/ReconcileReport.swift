@@ -10,7 +10,7 @@ public struct Discrepancy: Sendable, Equatable {
     /// What disagrees, in a sentence with the figures.
     public let detail: String
     /// What an operator should do (or what `--fix` does).
-    public let action: String
+    public var action: String
     /// Whether `--fix` repaired it in this run.
     public var fixed: Bool
 
