@@ -62,6 +62,54 @@ extension DeepReorgTests {
     }
 }
 
+extension DeepReorgTests {
+    /// Steps until the watcher's cursor reaches the node's head.
+    static func catchUp(_ rig: WatcherTests.Rig) async throws {
+        let head = try await rig.devnet.mine(0)
+        for _ in 0..<50 where try await rig.watcher.pollOnce().cursor < head {}
+    }
+
+    /// Two confirmations keep a window of six headers; a reorg 30 deep is found by the walk
+    /// down the checkpoints (one every 128 blocks), which lands below the true fork, at block
+    /// 128. Deposits below it stand; the one above the fork leaves the chain.
+    @Test func aReorgDeeperThanTheHeaderWindowIsWalkedThroughTheCheckpoints() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2, extra: ["ETH_SCAN_BATCH_BLOCKS": "100"])
+        defer { Task { await rig.stop() } }
+        try await rig.devnet.mine(100)
+        let standing = try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]").stringValue ?? ""
+        try await rig.devnet.mine(1)
+        let checkpoint = DepositStore.checkpointSpacing
+        let fork = try await rig.devnet.mine(Int(checkpoint) + 5 - Int(try await rig.devnet.mine(0)))
+        try await rig.devnet.mine(5)
+        let leaving = try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]").stringValue ?? ""
+        try await rig.devnet.mine(1)
+        let head = try await rig.devnet.mine(20)
+        try await Self.catchUp(rig)
+        #expect(try await rig.creditedBalance(2 * 301_245))
+
+        try await rig.devnet.call("devnet_reorg", "[\(head - fork)]")
+        try await rig.devnet.mine(2)
+        let step = try await rig.watcher.pollOnce()
+        #expect(step.reorgDepth == head - checkpoint, "rewound to the checkpoint, the highest stored block the node still agrees with")
+        try await Self.catchUp(rig)
+        let byTx = Dictionary(uniqueKeysWithValues: try await rig.deposits().map { ($0.txHash.lowercased(), $0.status) })
+        #expect(byTx[standing.lowercased()] == .credited)
+        #expect(byTx[leaving.lowercased()] == .reorgedAfterCredit, "above the fork: visible as having left the chain")
+    }
+
+    /// Deeper than every stored checkpoint: an error for an operator, never a guess.
+    @Test func aReorgBelowEveryCheckpointStopsTheWatcherWithAClearError() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2, extra: ["ETH_SCAN_BATCH_BLOCKS": "100"])
+        defer { Task { await rig.stop() } }
+        let head = try await rig.devnet.mine(Int(DepositStore.checkpointSpacing) + 20)
+        try await Self.catchUp(rig)
+        try await rig.devnet.call("devnet_reorg", "[\(head - 2)]")
+        try await rig.devnet.mine(2)
+        let error = await #expect(throws: (any Error).self) { try await rig.watcher.pollOnce() }
+        #expect("\(error.map { String(describing: $0) } ?? "")".contains("below every stored checkpoint"))
+    }
+}
+
 extension JSONValue {
     var arrayCount: Int? { if case .array(let items) = self { items.count } else { nil } }
 }
