@@ -236,16 +236,22 @@ struct ChainFaultTests {
                 child.killHard()
                 try await take(active)
             case .switchWatcher:
-                // The active watcher's lease passes to the other mid-script; the old one's next
-                // step must write nothing.
+                // The lease passes to the other watcher while the old one is mid-step, its node
+                // reads slowed so that the step outlasts the switch: both run at once, and
+                // whatever the old one tries to write after the switch must not land.
                 let old = active
+                _ = try await rig.devnet.call(
+                    "devnet_fault", #"[{"mode": "timeout", "seconds": 0.4, "count": 2, "methods": ["eth_getBlockByNumber"]}]"#
+                )
+                let stale = watcher(holders[old], url: rig.devnet.rpcURL)
+                let oldStep = Task { () -> String? in
+                    do { try await stale.pollOnce(); return nil } catch is LeaseLost { return nil } catch { return "\(error)" }
+                }
+                try await Task.sleep(for: .milliseconds(100))
                 active = 1 - active
                 try await take(active)
-                do {
-                    try await watcher(holders[old], url: rig.devnet.rpcURL).pollOnce()
-                } catch is LeaseLost {} catch {
-                    log.append("stale step error: \(error)")
-                }
+                await step(watcher(holders[active], url: rig.devnet.rpcURL))
+                if let error = await oldStep.value { log.append("stale step error: \(error)") }
             }
         }
         // Quiet and deep: no faults, every transaction mined, enough confirmations, caught up.
