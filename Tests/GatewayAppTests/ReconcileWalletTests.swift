@@ -23,6 +23,9 @@ struct ReconcileWalletTests {
             let alice = try await gw.balance("alice"), bob = try await gw.balance("bob")
             return alice == 3_000 && bob == 300
         })
+        // The wallet has the entries before the outbox marks them delivered; a row still in
+        // flight is rightly not reported missing, so wait for all three.
+        #expect(try await TestGateway.eventually { try await gw.gateway.outbox.list(status: .delivered, limit: 10).count == 3 })
         let reconciler = WalletReconciler(gateway: database, wallet: database)
         #expect(try await reconciler.run(fix: false, operator: name, now: 2).agrees)
 

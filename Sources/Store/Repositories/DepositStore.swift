@@ -91,7 +91,7 @@ public enum DepositStore {
                 existing = row
             }
             let sameBlock = existing.blockHash == deposit.blockHash
-            guard let next = DepositRules.afterObserved(existing.status, sameBlock: sameBlock, failed: deposit.status == .failed) else {
+            guard let next = existing.status.after(.observed(sameBlock: sameBlock, failed: deposit.status == .failed)) else {
                 continue
             }
             // Compare-and-set on the status read: a concurrent writer's change is never overwritten.
@@ -148,7 +148,8 @@ public enum DepositStore {
         var changed: [DepositRecord] = []
         for var deposit in affected where stillCanonical?(deposit) != true {
             let before = deposit.status
-            deposit.status = DepositRules.afterReorg(deposit.status)
+            guard let next = before.after(.leftChain) else { continue }
+            deposit.status = next
             deposit.reason = "block \(deposit.blockNumber) \(deposit.blockHash) left the canonical chain"
             // Compare-and-set: only the status read is replaced.
             let updated = try await db.query(
@@ -164,7 +165,7 @@ public enum DepositStore {
     /// Deposits above `forkBlock` that a reorg there may take off the chain.
     public static func reorgCandidates(chainID: UInt64, above forkBlock: UInt64, _ db: any SQLExecutor) async throws -> [DepositRecord] {
         try await db.query(
-            "SELECT \(columns) FROM deposits WHERE chain_id = $1 AND block_number > $2 AND status IN ('seen', 'awaiting_rate', 'credited')",
+            "SELECT \(columns) FROM deposits WHERE chain_id = $1 AND block_number > $2 AND status IN \(DepositStatus.sqlList(DepositStatus.onChain))",
             [.int(Int64(chainID)), .int(Int64(forkBlock))]
         ).map(record)
     }
@@ -203,7 +204,7 @@ public enum DepositStore {
     public static func pending(chainID: UInt64, maxBlock: UInt64, limit: Int, _ db: any SQLExecutor) async throws -> [DepositRecord] {
         try await db.query(
             """
-            SELECT \(columns) FROM deposits WHERE chain_id = $1 AND status IN ('seen', 'awaiting_rate') AND block_number <= $2
+            SELECT \(columns) FROM deposits WHERE chain_id = $1 AND status IN \(DepositStatus.sqlList(DepositStatus.pending)) AND block_number <= $2
             ORDER BY block_number, id LIMIT $3
             """,
             [.int(Int64(chainID)), .int(Int64(maxBlock)), .int(Int64(limit))]
@@ -218,17 +219,17 @@ public enum DepositStore {
     ) async throws -> [DepositRecord] {
         var all: [DepositRecord] = []
         let assets = try await db.query(
-            "SELECT DISTINCT asset FROM deposits WHERE chain_id = $1 AND status IN ('seen', 'awaiting_rate') AND block_number <= $2",
+            "SELECT DISTINCT asset FROM deposits WHERE chain_id = $1 AND status IN \(DepositStatus.sqlList(DepositStatus.pending)) AND block_number <= $2",
             [.int(Int64(chainID)), .int(Int64(maxBlock))]
         ).map { try $0.text("asset") }
         for asset in assets.sorted() {
-            for (status, order) in [("seen", "block_number, id"), ("awaiting_rate", "updated_at, id")] {
+            for (status, order) in [(DepositStatus.seen, "block_number, id"), (.awaitingRate, "updated_at, id")] {
                 all += try await db.query(
                     """
                     SELECT \(columns) FROM deposits WHERE chain_id = $1 AND asset = $2 AND status = $3 AND block_number <= $4
                     ORDER BY \(order) LIMIT $5
                     """,
-                    [.int(Int64(chainID)), .text(asset), .text(status), .int(Int64(maxBlock)), .int(Int64(limitPerGroup))]
+                    [.int(Int64(chainID)), .text(asset), .text(status.rawValue), .int(Int64(maxBlock)), .int(Int64(limitPerGroup))]
                 ).map(record)
             }
         }
@@ -239,10 +240,13 @@ public enum DepositStore {
     public static func transition(
         key: String, to status: DepositStatus, reason: String?, now: Int64, _ db: any SQLExecutor
     ) async throws -> Bool {
-        !(try await db.query(
+        guard DepositStatus.pending.contains(where: { $0.canMove(to: status) }) else {
+            throw StoreError.conflict("a pending deposit never moves to \(status.rawValue)")
+        }
+        return !(try await db.query(
             """
             UPDATE deposits SET status = $1, reason = $2, updated_at = $3
-            WHERE deposit_key = $4 AND status IN ('seen', 'awaiting_rate') RETURNING id
+            WHERE deposit_key = $4 AND status IN \(DepositStatus.sqlList(DepositStatus.pending)) RETURNING id
             """,
             [.text(status.rawValue), .optional(reason), .int(now), .text(key)]
         )).isEmpty
@@ -272,9 +276,9 @@ public enum DepositStore {
     public static func markCredited(key: String, _ credit: CreditRecord, now: Int64, _ db: any SQLExecutor) async throws -> Bool {
         !(try await db.query(
             """
-            UPDATE deposits SET status = 'credited', reason = NULL, usd_cents = $1, exact_usd = $2, rate_pair = $3,
+            UPDATE deposits SET status = '\(DepositStatus.credited.rawValue)', reason = NULL, usd_cents = $1, exact_usd = $2, rate_pair = $3,
                 rate_field = $4, rate_price = $5, rate_source = $6, rate_fetched_at = $7, credited_at = $8, updated_at = $8
-            WHERE deposit_key = $9 AND status IN ('seen', 'awaiting_rate') RETURNING id
+            WHERE deposit_key = $9 AND status IN \(DepositStatus.sqlList(DepositStatus.pending)) RETURNING id
             """,
             [
                 .int(credit.usdCents), .text(credit.exactUSD), .text(credit.pair), .text(credit.field), .text(credit.price),
@@ -381,7 +385,7 @@ public enum DepositStore {
         try await db.query(
             """
             SELECT DISTINCT block_number, block_hash FROM deposits WHERE chain_id = $1 AND block_number < $2
-                AND status IN ('seen', 'awaiting_rate', 'credited', 'failed')
+                AND status IN \(DepositStatus.sqlList(DepositStatus.anchoring))
             ORDER BY block_number DESC LIMIT $3
             """,
             [.int(Int64(chainID)), .int(Int64(below)), .int(Int64(limit))]

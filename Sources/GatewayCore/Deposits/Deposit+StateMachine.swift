@@ -1,5 +1,10 @@
 /// A crypto deposit's states, as `design.md` names them. `confirming(n of N)` is `seen` with
 /// its confirmations derived from the head.
+///
+/// The one statement of the deposit state machine: its states, which of them count as pending,
+/// which moves are allowed, and what each chain event does. The store takes its status lists
+/// (`DepositStatus.pending` …) from here, and its compare-and-set updates check a move against
+/// `canMove`; nothing else spells a status set.
 public enum DepositStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case seen
     case awaitingRate = "awaiting_rate"
@@ -14,7 +19,47 @@ public enum DepositStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case reorgedAfterCredit = "reorged_after_credit"
 
     /// States that still wait for confirmations or a rate.
-    public var isPending: Bool { self == .seen || self == .awaitingRate }
+    public static let pending: [DepositStatus] = [.seen, .awaitingRate]
+    /// States a reorg can change: a deposit on the chain that has not been set aside.
+    public static let onChain: [DepositStatus] = [.seen, .awaitingRate, .credited]
+    /// States whose block the deposit's row still vouches for, so it can anchor the reorg walk.
+    public static let anchoring: [DepositStatus] = [.seen, .awaitingRate, .credited, .failed]
+
+    public var isPending: Bool { Self.pending.contains(self) }
+
+    /// Why a deposit moves. Each event has one rule below; the store applies them with
+    /// compare-and-set on the status it read.
+    public enum Event: Sendable, Hashable, CaseIterable {
+        /// Deep enough, and a rate was accepted: the credit is written with the status.
+        case credit
+        /// Deep enough, but no usable rate: it waits visibly.
+        case awaitRate
+        /// Its block left the canonical chain.
+        case leftChain
+        /// Seen again in a canonical block (the same one or another); its receipt decides.
+        case observed(sameBlock: Bool, failed: Bool)
+        /// An operator or `reconcile chain --fix` found it off the chain while pending.
+        case foundOffChain
+
+        public static let allCases: [Event] = [.credit, .awaitRate, .leftChain, .foundOffChain]
+            + [false, true].flatMap { same in [false, true].map { Event.observed(sameBlock: same, failed: $0) } }
+    }
+
+    /// Where `event` takes a deposit in this state; nil for "leave it as it is".
+    public func after(_ event: Event) -> DepositStatus? {
+        switch event {
+        case .credit: isPending ? .credited : nil
+        case .awaitRate: self == .seen ? .awaitingRate : nil
+        case .foundOffChain: isPending ? .orphaned : nil
+        case .leftChain: DepositRules.afterReorg(self) == self ? nil : DepositRules.afterReorg(self)
+        case .observed(let sameBlock, let failed): DepositRules.afterObserved(self, sameBlock: sameBlock, failed: failed)
+        }
+    }
+
+    /// Every move the machine makes, and nothing else: the store refuses any other.
+    public func canMove(to next: DepositStatus) -> Bool {
+        Event.allCases.contains { after($0) == next }
+    }
 }
 
 /// Pure deposit rules, tested without I/O.
