@@ -167,6 +167,18 @@ struct WatcherTests {
         #expect(try await rig.deposits().count == 1)
     }
 
+    @Test func aDepositWorthLessThanOneCentIsParkedWithItsReason() async throws {
+        let rig = try await Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \"0x1\"]")  // 1 wei
+        try await rig.devnet.mine(2)
+        #expect(try await rig.watcher.pollOnce().credited == 0)
+        let deposit = try #require(try await rig.deposits().first)
+        #expect(deposit.status == .parked)
+        #expect(deposit.reason?.contains("worth less than one cent") == true)
+        #expect(try await rig.gw.gateway.outbox.list(status: nil, limit: 10).isEmpty)
+    }
+
     @Test func cexDownAtConfirmationWaitsInAwaitingRateThenCredits() async throws {
         let rig = try await Rig.start(confirmations: 2, extra: ["RATES_MAX_AGE_SECONDS": "10"])
         defer { Task { await rig.stop() } }

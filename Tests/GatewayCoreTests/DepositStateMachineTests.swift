@@ -8,6 +8,7 @@ struct DepositStateMachineTests {
         for status in DepositStatus.allCases {
             #expect((status.after(.credit) == .credited) == status.isPending, "\(status)")
             #expect((status.after(.awaitRate) != nil) == (status == .seen))
+            #expect((status.after(.park) == .parked) == status.isPending, "a deposit that cannot be credited waits for an operator")
         }
     }
 
@@ -55,5 +56,6 @@ struct DepositStateMachineTests {
         #expect(!DepositStatus.orphaned.canMove(to: .credited))
         #expect(!DepositStatus.failed.canMove(to: .credited))
         #expect(!DepositStatus.parked.canMove(to: .seen))
+        #expect(DepositStatus.awaitingRate.canMove(to: .parked) && DepositStatus.seen.canMove(to: .orphaned))
     }
 }

@@ -34,6 +34,9 @@ public enum DepositStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case credit
         /// Deep enough, but no usable rate: it waits visibly.
         case awaitRate
+        /// It cannot be credited as it is (worth less than a cent, a refused conversion): an
+        /// operator decides.
+        case park
         /// Its block left the canonical chain.
         case leftChain
         /// Seen again in a canonical block (the same one or another); its receipt decides.
@@ -41,7 +44,7 @@ public enum DepositStatus: String, Sendable, Hashable, CaseIterable, Codable {
         /// An operator or `reconcile chain --fix` found it off the chain while pending.
         case foundOffChain
 
-        public static let allCases: [Event] = [.credit, .awaitRate, .leftChain, .foundOffChain]
+        public static let allCases: [Event] = [.credit, .awaitRate, .park, .leftChain, .foundOffChain]
             + [false, true].flatMap { same in [false, true].map { Event.observed(sameBlock: same, failed: $0) } }
     }
 
@@ -50,6 +53,7 @@ public enum DepositStatus: String, Sendable, Hashable, CaseIterable, Codable {
         switch event {
         case .credit: isPending ? .credited : nil
         case .awaitRate: self == .seen ? .awaitingRate : nil
+        case .park: isPending ? .parked : nil
         case .foundOffChain: isPending ? .orphaned : nil
         case .leftChain: DepositRules.afterReorg(self) == self ? nil : DepositRules.afterReorg(self)
         case .observed(let sameBlock, let failed): DepositRules.afterObserved(self, sameBlock: sameBlock, failed: failed)
