@@ -161,7 +161,7 @@ public struct ChainReconciler: Sendable {
             }
             for (deposit, index) in toObserve {
                 report.discrepancies[index].fixed = try await record(deposit, action: "observe", operator: name, now: now) { db in
-                    try await ChainWatcher.record([deposit], now: now, db)
+                    try await DepositCompensation.record([deposit], now: now, db)
                 }
             }
             for (deposit, index) in toOrphan {
@@ -172,7 +172,7 @@ public struct ChainReconciler: Sendable {
                 }
             }
             if !toObserve.isEmpty {
-                let credited = try await watcher.confirm(head: head)
+                let credited = try await watcher.confirmer.confirm(head: head)
                 report.notes.append("credited \(credited) deposit(s) deep enough now; the watcher credits the rest as they confirm")
             }
         }
@@ -189,7 +189,7 @@ public struct ChainReconciler: Sendable {
                     guard let block else { throw OperatorError(.unreachable, "the node has no block \(from + UInt64(offset))") }
                     return block
                 }
-                if let found = try await watcher.detect(blocks, now: 0) { return found.deposits }
+                if let found = try await watcher.detector.detect(blocks, now: 0) { return found.deposits }
             } catch let error as RPCError {
                 throw OperatorError(.unreachable, "Ethereum node: \(error)")
             }

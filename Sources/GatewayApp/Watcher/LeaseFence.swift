@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 import Store
 
 /// A lease that fences writes: who holds it, for how long a renewal lasts.
@@ -24,6 +25,24 @@ public struct LeaseFence: Sendable {
     func hold(now: Int64, _ db: any SQLExecutor) async throws {
         guard try await DepositStore.renewLease(name: name, holder: holder, now: now, expiresAt: now + leaseMillis, db) else {
             throw LeaseLost(name: name, holder: holder)
+        }
+    }
+}
+
+/// Write transactions conditional on a lease: the first statement renews it, and fails the
+/// transaction unless this holder still holds it, so a watcher whose lease passed to another
+/// writes nothing. On PostgreSQL the renewal also locks the lease row until commit, so a
+/// standby cannot take the lease between the check and the writes. Without a fence (tests that
+/// drive one watcher by hand) it is a plain transaction.
+struct FencedWrites: Sendable {
+    let database: any Database
+    let fence: LeaseFence?
+    let clock: WallClock
+
+    func callAsFunction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await database.transaction { [fence, clock] db in
+            if let fence { try await fence.hold(now: clock.nowMillis(), db) }
+            return try await body(db)
         }
     }
 }

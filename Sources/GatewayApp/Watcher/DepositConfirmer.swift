@@ -1,0 +1,113 @@
+import Ethereum
+import GatewayCore
+import Logging
+import Rates
+import Store
+
+/// Credits deposits that are deep enough and whose block the node still vouches for, at the
+/// rate of that moment; writes each credit with its status change, under the watcher's lease.
+struct DepositConfirmer: Sendable {
+    let node: any EthereumNode
+    let settings: GatewayConfig.EthereumSettings
+    let database: any Database
+    let rates: RatesRepository
+    let clock: WallClock
+    let metrics: GatewayMetrics
+    let logger: Logger
+    let write: FencedWrites
+
+    var chainID: UInt64 { settings.chainID }
+
+    /// Deposits confirmed per step, per asset and status: deposits waiting for one asset's
+    /// rate never hold back another asset's, nor new deposits of the same asset.
+    static let confirmBatch = 200
+
+    /// Credits deposits that are deep enough and whose block is still canonical now.
+    func confirm(head: UInt64) async throws -> Int {
+        guard head + 1 >= settings.confirmations else { return 0 }
+        let maxBlock = head + 1 - settings.confirmations
+        let ready = try await database.transaction { db in
+            try await DepositStore.pendingFairly(chainID: chainID, maxBlock: maxBlock, limitPerGroup: Self.confirmBatch, db)
+        }
+        guard !ready.isEmpty else { return 0 }
+        let numbers = Array(Set(ready.map(\.blockNumber))).sorted()
+        let canonical = Dictionary(uniqueKeysWithValues: zip(numbers, try await node.headers(numbers)).map { ($0, $1?.hash) })
+        let book = try await rates.load()
+        var credited = 0
+        for deposit in ready {
+            let now = clock.nowMillis()
+            guard canonical[deposit.blockNumber] == deposit.blockHash else {
+                // The node does not vouch for the block now: it has no header at that height (a
+                // lagging or load-balanced endpoint) or another one. Wait and look again. Only
+                // the reorg path, which walks parent hashes to the fork, decides that a
+                // deposit left the chain.
+                metrics.confirmDeferred()
+                logger.debug("deposit's block not confirmed by the node; waiting", metadata: [
+                    "deposit": "\(deposit.key)", "block": "\(deposit.blockNumber)",
+                    "node_hash": "\(canonical[deposit.blockNumber].flatMap { $0 } ?? "none")",
+                ])
+                continue
+            }
+            guard let asset = Asset(rawValue: deposit.asset) else { continue }
+            let amount = try TokenAmount(unitsText: Substring(deposit.amountUnits), asset: asset)
+            switch DepositConversionDecision.decide(amount, book: book, now: now) {
+            case .awaitRate(let reason):
+                // Written once when it starts waiting, not on every step of an outage.
+                guard deposit.status != .awaitingRate else { continue }
+                logger.warning("deposit awaiting a usable rate", metadata: ["deposit": "\(deposit.key)", "reason": "\(reason)"])
+                _ = try await write { db in
+                    try await DepositStore.transition(key: deposit.key, to: .awaitingRate, reason: reason, now: now, db)
+                }
+            case .refuse(let reason):
+                _ = try await write { db in
+                    try await DepositStore.transition(key: deposit.key, to: .parked, reason: reason, now: now, db)
+                }
+            case .convert(let conversion):
+                if try await credit(deposit, amount: amount, conversion: conversion, now: now) { credited += 1 }
+            }
+        }
+        return credited
+    }
+
+    /// The deposit's state and its outbox credit, in one transaction.
+    private func credit(_ deposit: DepositRecord, amount: TokenAmount, conversion: Conversion, now: Int64) async throws -> Bool {
+        guard conversion.cents.value > 0 else {
+            _ = try await write { db in
+                try await DepositStore.transition(key: deposit.key, to: .parked, reason: "worth less than one cent (\(conversion.exactUSD) USD)", now: now, db)
+            }
+            return false
+        }
+        let rate = conversion.rate
+        let details = JSONValue.object([
+            "source": .string("ethereum"), "chain_id": .int(Int64(chainID)), "asset": .string(deposit.asset),
+            "amount_units": .string(deposit.amountUnits), "amount": .string(amount.description), "tx_hash": .string(deposit.txHash),
+            "log_index": .int(deposit.logIndex), "block_number": .int(Int64(deposit.blockNumber)), "address": .string(deposit.address),
+            "exact_usd": .string(conversion.exactUSD),
+            "rate": .object([
+                "pair": .string(rate.pair.rawValue), "field": .string(rate.field), "price": .string(rate.price.description),
+                "source": .string(rate.source), "fetched_at": .string(Timestamp.rfc3339(millis: rate.fetchedAtMillis)),
+            ]),
+        ])
+        let request = OutboxRequest(
+            key: try IdempotencyKey(deposit.key), account: try AccountID(deposit.account), direction: .credit,
+            amount: try PositiveCents(conversion.cents.value), kind: .cryptoTopup, reference: deposit.txHash,
+            description: "\(amount) deposit at \(rate.price) \(rate.pair.rawValue)", detailsJSON: details.canonicalText
+        )
+        let record = DepositStore.CreditRecord(
+            usdCents: conversion.cents.value, exactUSD: conversion.exactUSD, pair: rate.pair.rawValue, field: rate.field,
+            price: rate.price.description, source: rate.source, fetchedAtMillis: rate.fetchedAtMillis
+        )
+        let done = try await write { db -> Bool in
+            guard try await DepositStore.markCredited(key: deposit.key, record, now: now, db) else { return false }
+            try await OutboxStore.enqueue(request, now: now, db)
+            return true
+        }
+        if done {
+            logger.info("deposit credited", metadata: [
+                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "usd_cents": "\(conversion.cents.value)",
+                "rate": "\(rate.price) \(rate.pair.rawValue)",
+            ])
+        }
+        return done
+    }
+}
