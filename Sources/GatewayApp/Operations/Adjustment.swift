@@ -29,8 +29,7 @@ public struct Adjustment: Sendable, Equatable {
         guard !trimmed.isEmpty, trimmed.count <= Self.maxReasonLength else {
             throw OperatorError(.usage, "--reason must be 1–\(Self.maxReasonLength) characters")
         }
-        let raw = key.map { "adj:\($0)" } ?? "adj:\(UUID().uuidString.lowercased())"
-        do { self.key = try IdempotencyKey(raw) } catch { throw OperatorError(.usage, "--key: \(error.message)") }
+        do { self.key = try IdempotencyKey.adjustment(key ?? UUID().uuidString.lowercased()) } catch { throw OperatorError(.usage, "--key: \(error.message)") }
         self.amountCents = amountCents
         self.reason = trimmed
         self.operatorName = operatorName

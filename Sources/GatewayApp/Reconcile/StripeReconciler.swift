@@ -155,8 +155,8 @@ public struct StripeReconciler: Sendable {
             let page = try await store.list(kind: .cardTopup, createdFrom: fromMillis, to: toMillis, afterID: after, limit: 500)
             for credit in page {
                 checked += 1
-                let pi = String(credit.key.rawValue.dropFirst("stripe:".count))
-                guard credit.key.rawValue.hasPrefix("stripe:pi_"), !known.contains(pi) else { continue }
+                let pi = String(credit.key.rawValue.dropFirst(KeyFormat.stripe("").count))
+                guard credit.key.rawValue.hasPrefix(KeyFormat.stripePaymentPrefix), !known.contains(pi) else { continue }
                 let intent: JSONValue
                 do { intent = try await api.get("/v1/payment_intents/\(pi)") } catch let error as OperatorError where error.kind == .refused {
                     report.discrepancies.append(Discrepancy(
@@ -188,7 +188,7 @@ public struct StripeReconciler: Sendable {
         pi: String, credit: OutboxItem, stripeCents: Int64, fix: Bool, operator name: OperatorName, now: Int64,
         report: inout ReconcileReport
     ) async throws {
-        let correctionKey = try IdempotencyKey("\(credit.key.rawValue):correction")
+        let correctionKey = try IdempotencyKey.correction(of: credit.key)
         let correction = try await OutboxStore(database: database).item(key: correctionKey)
         let ours = credit.signedCents + (correction?.signedCents ?? 0)
         guard ours != stripeCents else { return }

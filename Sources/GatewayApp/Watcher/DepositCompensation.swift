@@ -24,23 +24,19 @@ enum DepositCompensation {
     /// How many reversals and re-credits of the deposit exist: epoch 1 is `…:reversal` and
     /// `…:recredit` (the keys written before epochs), epoch n > 1 `…:reversal:n`, `…:recredit:n`.
     static func compensations(of deposit: DepositRecord, _ db: any SQLExecutor) async throws -> (reversals: Int, recredits: Int) {
-        func count(_ suffix: String) async throws -> Int {
+        func count(_ kind: KeyFormat.Compensation) async throws -> Int {
             var n = 0
-            while n < maxCompensationEpochs, try await OutboxStore.exists(key: compensationKey(deposit, suffix, epoch: n + 1), db) { n += 1 }
+            while n < maxCompensationEpochs, try await OutboxStore.exists(key: KeyFormat.compensation(of: deposit.key, kind, epoch: n + 1), db) { n += 1 }
             return n
         }
-        return (try await count("reversal"), try await count("recredit"))
-    }
-
-    static func compensationKey(_ deposit: DepositRecord, _ suffix: String, epoch: Int) -> String {
-        epoch == 1 ? "\(deposit.key):\(suffix)" : "\(deposit.key):\(suffix):\(epoch)"
+        return (try await count(.reversal), try await count(.recredit))
     }
 
     /// The debit that takes back a credit whose deposit a deep reorg removed.
     static func reversal(of deposit: DepositRecord, epoch: Int = 1) throws -> OutboxRequest? {
         // The money may already be spent; the debit must land anyway.
         try compensation(
-            of: deposit, key: compensationKey(deposit, "reversal", epoch: epoch), direction: .debit, reason: "deep_reorg", allowNegative: true,
+            of: deposit, key: try IdempotencyKey.compensation(of: deposit.key, .reversal, epoch: epoch), direction: .debit, reason: "deep_reorg", allowNegative: true,
             description: "Reversal: deposit \(deposit.txHash) left the canonical chain after it was credited",
             details: ["block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash)]
         )
@@ -49,7 +45,7 @@ enum DepositCompensation {
     /// The credit that undoes a reversal once its deposit is canonical again.
     static func recredit(of deposit: DepositRecord, epoch: Int = 1) throws -> OutboxRequest? {
         try compensation(
-            of: deposit, key: compensationKey(deposit, "recredit", epoch: epoch), direction: .credit, reason: "reincluded_after_deep_reorg", allowNegative: false,
+            of: deposit, key: try IdempotencyKey.compensation(of: deposit.key, .recredit, epoch: epoch), direction: .credit, reason: "reincluded_after_deep_reorg", allowNegative: false,
             description: "Re-credit: deposit \(deposit.txHash) is on the canonical chain again"
         )
     }
@@ -57,12 +53,12 @@ enum DepositCompensation {
     /// A wallet effect of the deposit's credited amount, keyed by the deposit's key and a
     /// suffix; nil when the deposit was never credited an amount.
     private static func compensation(
-        of deposit: DepositRecord, key: String, direction: Direction, reason: String, allowNegative: Bool, description: String,
+        of deposit: DepositRecord, key: IdempotencyKey, direction: Direction, reason: String, allowNegative: Bool, description: String,
         details: [String: JSONValue] = [:]
     ) throws -> OutboxRequest? {
         guard let cents = deposit.usdCents, cents > 0 else { return nil }
         return OutboxRequest(
-            key: try IdempotencyKey(key), account: try AccountID(deposit.account), direction: direction,
+            key: key, account: try AccountID(deposit.account), direction: direction,
             amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash, description: description,
             detailsJSON: JSONValue.object(details.merging([
                 "source": .string("ethereum"), "reason": .string(reason), "deposit_key": .string(deposit.key),
@@ -70,5 +66,4 @@ enum DepositCompensation {
             allowNegative: allowNegative
         )
     }
-
 }

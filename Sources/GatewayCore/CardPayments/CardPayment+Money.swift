@@ -20,12 +20,12 @@ extension CardPayment {
             ledger[key] = cents
             effects.append(CardPaymentEffect(key: key, account: account, amountCents: cents, kind: kind, stripeObject: object))
         }
-        ask("stripe:\(paymentIntent)", paid.amount, .cardTopup, paymentIntent)
+        ask(KeyFormat.stripe(paymentIntent), paid.amount, .cardTopup, paymentIntent)
         // Succeeded refunds first, so that version 1's pool goes to them before any of it is
         // given back for a failed one.
         let ordered = refunds.sorted { ($0.value.state == .succeeded ? 0 : 1, $0.key) < ($1.value.state == .succeeded ? 0 : 1, $1.key) }
         for (id, refund) in ordered {
-            let debitKey = "stripe:\(id)"
+            let debitKey = KeyFormat.stripe(id)
             // What this refund took so far: its own key, and any share of version 1's pool.
             var taken = -(ledger[debitKey] ?? 0) + (refundsPaidByPool[id] ?? 0)
             switch refund.state {
@@ -36,19 +36,19 @@ extension CardPayment {
                 // Version 1 counted pending refunds too (`amount_refunded`): what is left of its
                 // pool after every succeeded refund had its share was taken for refunds like
                 // this one. Giving it back never returns more than was taken.
-                if taken == 0, ledger["\(debitKey):failed"] == nil { taken += drawPool(for: id, upTo: refund.amount) }
-                if taken > 0 { ask("\(debitKey):failed", taken, .refundReversal, id) }
+                if taken == 0, ledger[KeyFormat.stripeRefundFailed(id)] == nil { taken += drawPool(for: id, upTo: refund.amount) }
+                if taken > 0 { ask(KeyFormat.stripeRefundFailed(id), taken, .refundReversal, id) }
             default:
                 break
             }
         }
         for (id, dispute) in disputes.sorted(by: { $0.key < $1.key }) {
-            let debitKey = "stripe:\(id)"
+            let debitKey = KeyFormat.stripe(id)
             if dispute.holdsFunds {
                 // Never debited twice: a reinstated dispute does not hold funds again.
-                if ledger["\(debitKey):reversal"] == nil { ask(debitKey, -dispute.heldAmount, .dispute, id) }
+                if ledger[KeyFormat.stripeDisputeReversal(id)] == nil { ask(debitKey, -dispute.heldAmount, .dispute, id) }
             } else if let debited = ledger[debitKey] {
-                ask("\(debitKey):reversal", -debited, .disputeReversal, id)
+                ask(KeyFormat.stripeDisputeReversal(id), -debited, .disputeReversal, id)
             }
         }
         return effects

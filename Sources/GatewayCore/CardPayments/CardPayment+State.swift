@@ -85,7 +85,7 @@ public struct CardPaymentVersion1: Sendable, Decodable {
     /// The keys version 1 may have used for this state's disputes, to look up what they
     /// actually moved (version 1 overwrote a dispute's amount with every event's).
     public func disputeKeys() -> [String] {
-        (disputes ?? [:]).keys.sorted().flatMap { ["stripe:\($0)", "stripe:\($0):reversal"] }
+        (disputes ?? [:]).keys.sorted().flatMap { [KeyFormat.stripe($0), KeyFormat.stripeDisputeReversal($0)] }
     }
 
     /// The charges the recorded `charge.refunded` events name, whose refunds may be fetched.
@@ -98,7 +98,7 @@ public struct CardPaymentVersion1: Sendable, Decodable {
     public static func refundKeys(recorded: [CardPaymentFact]) -> [String] {
         var payment = CardPayment(paymentIntent: "")
         for fact in recorded { _ = payment.record(fact) }
-        return payment.refunds.keys.sorted().map { "stripe:\($0)" }
+        return payment.refunds.keys.sorted().map { KeyFormat.stripe($0) }
     }
 }
 
@@ -117,7 +117,7 @@ extension CardPayment {
             }
         }
         let order = refunds.sorted { (priority($0.value.state), $0.key) < (priority($1.value.state), $1.key) }
-        for (id, refund) in order where legacyRefundPool > 0 && ledger["stripe:\(id)"] == nil && refundsPaidByPool[id] == nil {
+        for (id, refund) in order where legacyRefundPool > 0 && ledger[KeyFormat.stripe(id)] == nil && refundsPaidByPool[id] == nil {
             let drawn = min(legacyRefundPool, refund.amount)
             guard drawn > 0 else { continue }
             refundsPaidByPool[id] = drawn
@@ -139,7 +139,7 @@ extension CardPayment {
         for fact in recorded { _ = payment.record(fact) }
         if old.base == "credited", let account = old.account, let credited = old.creditedCents {
             payment.creditedTo = account
-            payment.ledger["stripe:\(paymentIntent)"] = credited
+            payment.ledger[KeyFormat.stripe(paymentIntent)] = credited
             if payment.paid == nil { payment.paid = Paid(amount: credited, currency: Self.walletCurrency) }
             var pool = old.refundWatermark ?? 0
             for (key, cents) in refundDebits {
@@ -149,19 +149,19 @@ extension CardPayment {
             payment.legacyRefundPool = max(0, pool)
             // Bookkeeping only, never asked for: what version 1 took under its `refunds_to:N`
             // keys, so the ledger's total is the wallet's money for this payment.
-            if payment.legacyRefundPool > 0 { payment.ledger["stripe:\(paymentIntent):refunds_to:*"] = -payment.legacyRefundPool }
+            if payment.legacyRefundPool > 0 { payment.ledger[KeyFormat.stripeLegacyRefundPool(paymentIntent)] = -payment.legacyRefundPool }
             payment.drawLegacyPool()
             for (id, dispute) in old.disputes ?? [:] where dispute.debited {
                 // What the outbox holds is what moved; the state's amount is the last event's.
-                let debited = -(disputeEffects["stripe:\(id)"] ?? -dispute.amount)
-                payment.ledger["stripe:\(id)"] = -debited
+                let debited = -(disputeEffects[KeyFormat.stripe(id)] ?? -dispute.amount)
+                payment.ledger[KeyFormat.stripe(id)] = -debited
                 // Version 1 debited on `created`: that debit stands as the withdrawal, so the
                 // dispute is never debited again nor reversed for want of `funds_withdrawn`.
                 var known = payment.disputes[id] ?? Dispute(amount: debited)
                 known.withdrawnAmount = debited
                 payment.disputes[id] = known
-                if dispute.reversed || disputeEffects["stripe:\(id):reversal"] != nil {
-                    payment.ledger["stripe:\(id):reversal"] = disputeEffects["stripe:\(id):reversal"] ?? debited
+                if dispute.reversed || disputeEffects[KeyFormat.stripeDisputeReversal(id)] != nil {
+                    payment.ledger[KeyFormat.stripeDisputeReversal(id)] = disputeEffects[KeyFormat.stripeDisputeReversal(id)] ?? debited
                 }
             }
         } else if old.base == "parked", payment.paid != nil, let reason = old.parkedReason.flatMap(ParkReason.init(rawValue:)) {

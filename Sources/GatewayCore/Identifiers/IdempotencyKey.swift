@@ -22,15 +22,15 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible, Codab
 
     public var description: String { rawValue }
 
-    public static func stripePayment(_ paymentIntent: String) throws(DomainError) -> Self { try Self("stripe:\(paymentIntent)") }
-    public static func stripeRefund(_ refund: String) throws(DomainError) -> Self { try Self("stripe:\(refund)") }
+    public static func stripePayment(_ paymentIntent: String) throws(DomainError) -> Self { try Self(KeyFormat.stripe(paymentIntent)) }
+    public static func stripeRefund(_ refund: String) throws(DomainError) -> Self { try Self(KeyFormat.stripe(refund)) }
     /// A dispute debits once and may credit back once; the two effects need distinct keys.
     public static func stripeDispute(_ dispute: String, reversal: Bool) throws(DomainError) -> Self {
-        try Self(reversal ? "stripe:\(dispute):reversal" : "stripe:\(dispute)")
+        try Self(reversal ? KeyFormat.stripeDisputeReversal(dispute) : KeyFormat.stripe(dispute))
     }
     /// A native-coin deposit: one per transaction (`-1`), the same format as ever.
     public static func ethDeposit(chainID: UInt64, txHash: String, logIndex: Int) throws(DomainError) -> Self {
-        try Self("eth:\(chainID):\(txHash.lowercased()):\(logIndex)")
+        try Self(KeyFormat.ethDeposit(chainID: chainID, txHash: txHash, logIndex: logIndex))
     }
 
     /// A token deposit by its stable identity: the asset and the transfer's position among its
@@ -38,13 +38,24 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible, Codab
     /// before carried the block-wide log index (`eth:1:0x…:7`); those rows keep them.
     /// `variant` > 1 marks a re-included log whose amount or recipient differs: another fact.
     public static func ethTokenDeposit(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) throws(DomainError) -> Self {
-        try Self("eth:\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)" + (variant > 1 ? "#\(variant)" : ""))
+        try Self(KeyFormat.ethTokenDeposit(chainID: chainID, txHash: txHash, asset: asset, ordinal: ordinal, variant: variant))
     }
 
     /// A deposit's identity on its chain, which re-observations match on.
     public static func depositIdentity(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) -> String {
-        "\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)" + (variant > 1 ? "#\(variant)" : "")
+        KeyFormat.depositIdentity(chainID: chainID, txHash: txHash, asset: asset, ordinal: ordinal, variant: variant)
     }
+
+    /// A reversal or re-credit of a deposit's credit, in its epoch.
+    public static func compensation(of depositKey: String, _ kind: KeyFormat.Compensation, epoch: Int) throws(DomainError) -> Self {
+        try Self(KeyFormat.compensation(of: depositKey, kind, epoch: epoch))
+    }
+
+    /// An operator's adjustment.
+    public static func adjustment(_ id: String) throws(DomainError) -> Self { try Self(KeyFormat.adjustment(id)) }
+
+    /// The correction of a credit whose amount disagrees with its source.
+    public static func correction(of key: IdempotencyKey) throws(DomainError) -> Self { try Self(KeyFormat.correction(of: key.rawValue)) }
 
     public init(from decoder: any Decoder) throws {
         let raw = try decoder.singleValueContainer().decode(String.self)
