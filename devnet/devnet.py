@@ -60,12 +60,13 @@ class Settings:
     safe_lag: int = 32               # "safe" = head - safe_lag (about one epoch on mainnet)
     finalized_lag: int = 64          # "finalized" = head - finalized_lag (about two epochs)
     shuffle_batches: bool = False    # answer batches in reverse order (clients must match by id)
+    duplicate_logs: bool = False     # eth_getLogs answers every log twice, as some providers have
 
     FIELDS = {
         "maxLogRange": ("max_log_range", int), "maxLogResults": ("max_log_results", int),
         "logLimitStyle": ("log_limit_style", str), "maxFilterItems": ("max_filter_items", int),
         "safeLag": ("safe_lag", int), "finalizedLag": ("finalized_lag", int),
-        "shuffleBatches": ("shuffle_batches", bool),
+        "shuffleBatches": ("shuffle_batches", bool), "duplicateLogs": ("duplicate_logs", bool),
     }
 
     def update(self, changes: dict) -> None:
@@ -449,6 +450,8 @@ class Devnet(JsonRpcApp):
                 for log in receipt["logs"] if log_filter.matches(log)]
         if settings.max_log_results and len(logs) > settings.max_log_results:
             raise result_limit_error(settings.log_limit_style, settings.max_log_results)
+        if settings.duplicate_logs:   # erigontech/erigon#16339: each log twice, in order
+            logs = [log for log in logs for _ in (0, 1)]
         return logs
 
     def rpc_eth_getBalance(self, params: list, view: View) -> str:

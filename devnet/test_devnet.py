@@ -775,6 +775,19 @@ def test_fault_unindexed_logs_empties_range_queries_only(rpc):
     assert len(rpc.call("eth_getLogs", {"address": token, "fromBlock": number, "toBlock": number})) == 1, "used up"
 
 
+def test_duplicate_logs_setting_answers_each_log_twice(rpc):
+    tx = rpc.call("devnet_sendToken", fresh_address(), "0x5")
+    rpc.call("devnet_mine")
+    receipt = rpc.call("eth_getTransactionReceipt", tx)
+    query = {"address": receipt["logs"][0]["address"], "blockHash": receipt["blockHash"]}
+    rpc.call("devnet_configure", {"duplicateLogs": True})
+    try:
+        assert [log["logIndex"] for log in rpc.call("eth_getLogs", query)] == ["0x0", "0x0"]
+    finally:
+        rpc.call("devnet_configure", {"duplicateLogs": False})
+    assert len(rpc.call("eth_getLogs", query)) == 1
+
+
 def test_fault_http_status(rpc):
     rpc.call("devnet_fault", {"mode": "http", "status": 429, "count": 1})
     status, body = rpc.post(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())

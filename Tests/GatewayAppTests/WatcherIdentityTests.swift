@@ -116,7 +116,7 @@ struct WatcherIdentityTests {
     }
 
     @Test func aWatcherWhoseLeasePassedToAnotherWritesNothing() async throws {
-        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        let rig = try await WatcherTests.Rig.start(confirmations: 3)
         defer { Task { await rig.stop() } }
         let database = rig.gw.gateway.database
         let a = rig.watcher.fenced(by: LeaseFence(name: "eth-watcher", holder: "A", leaseMillis: 60_000))
@@ -132,7 +132,12 @@ struct WatcherIdentityTests {
         try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]")
         try await rig.devnet.mine(1)
         try await a.pollOnce()
-        #expect(try await rig.deposits().map(\.status) == [.seen], "one confirmation of two")
+        #expect(try await rig.deposits().map(\.status) == [.seen], "one confirmation of three")
+        // A's lease runs out during a long read, and nobody takes it: A still holds it, and
+        // its writes land (refusing them would only repeat the long read).
+        try await database.transaction { db in try await db.query("UPDATE leases SET expires_at = 0 WHERE name = 'eth-watcher'") }
+        let scanned = try await rig.devnet.mine(1)
+        #expect(try await a.pollOnce().cursor == scanned, "written under the lease it still holds")
         // A's step outlasts its lease; B takes over. Every write A still tries fails.
         try await database.transaction { db in try await db.query("UPDATE leases SET expires_at = 0 WHERE name = 'eth-watcher'") }
         #expect(try await take("B"))
@@ -226,6 +231,21 @@ struct WatcherIdentityTests {
         let deposits = try await rig.deposits()
         #expect(deposits.map(\.txHash) == [tx], "found through the block's bloom, not lost behind the cursor")
         #expect(deposits.first?.asset == "USDT" && deposits.first?.status == .credited)
+    }
+
+    /// A provider that answers each log twice must not shift ordinals: two transfers in one
+    /// transaction stay `usdt:0` and `usdt:1`, each credited once.
+    @Test func logsAnsweredTwiceCountOnce() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        try await rig.devnet.call("devnet_configure", #"[{"duplicateLogs": true}]"#)
+        let tx = try await rig.devnet.call("devnet_sendTokenTwice", "[\"\(rig.address)\", \"0xf4240\", \"0x1e8480\"]").stringValue ?? ""
+        try await rig.devnet.mine(3)
+        try await rig.watcher.pollOnce()
+        let keys = try await rig.deposits().map(\.key).sorted()
+        let chainID = rig.devnet.chainID
+        #expect(keys == ["eth:\(chainID):\(tx.lowercased()):usdt:0", "eth:\(chainID):\(tx.lowercased()):usdt:1"])
+        #expect(try await rig.gw.gateway.outbox.list(status: nil, limit: 10).count == 2)
     }
 
     @Test func aRescanNobodyCarriesOutIsWithdrawnWhenTheCommandStopsWaiting() async throws {

@@ -16,10 +16,10 @@ import Testing
         let seen = Self.deposit("eth:1:0xaa:usdt:0", identity: "1:0xaa:usdt:0", block: "0xnew", status: .seen, logIndex: 4)
         let orphaned = Self.deposit("eth:1:0xaa:1", identity: nil, block: "0xold1", status: .orphaned, logIndex: 1)
         let credited = Self.deposit("eth:1:0xaa:3", identity: nil, block: "0xold2", status: .credited, logIndex: 3)
-        #expect(DepositMatching.match([seen], known: [orphaned, credited]) == [.adopted(credited)])
+        #expect(DepositMatching.match([seen], known: [orphaned, credited]) == [.adopted(credited, identity: "1:0xaa:usdt:0")])
         // The row in this very block comes first.
         let here = Self.deposit("eth:1:0xaa:4", identity: nil, block: "0xnew", status: .seen, logIndex: 4)
-        #expect(DepositMatching.match([seen], known: [credited, here]) == [.adopted(here)])
+        #expect(DepositMatching.match([seen], known: [credited, here]) == [.adopted(here, identity: "1:0xaa:usdt:0")])
     }
 
     @Test func anotherAmountAtTheSamePositionIsAnotherFact() {
@@ -31,6 +31,20 @@ import Testing
         }
         #expect(fact.key == "eth:1:0xaa:usdt:0#2" && fact.identity == "1:0xaa:usdt:0#2")
         #expect(DepositMatching.match([changed, changed], known: [stored])[1] == .repeated)
+    }
+
+    /// An old-format row L (100), a re-inclusion that paid 101 recorded as a new row N under
+    /// the identity, then the original again: L is adopted under the next variant, since N
+    /// holds the identity (a unique index), and the step is not wedged.
+    @Test func anOldFormatRowAdoptedAfterAnotherFactTookTheIdentityTakesTheNextVariant() {
+        let legacy = Self.deposit("eth:1:0xaa:3", identity: nil, block: "0xold", status: .credited, logIndex: 3, amount: "100")
+        let other = Self.deposit("eth:1:0xaa:usdt:0", identity: "1:0xaa:usdt:0", block: "0xmid", status: .orphaned, amount: "101")
+        let back = Self.deposit("eth:1:0xaa:usdt:0", identity: "1:0xaa:usdt:0", block: "0xnew", status: .seen, amount: "100")
+        #expect(DepositMatching.match([back], known: [legacy, other]) == [.adopted(legacy, identity: "1:0xaa:usdt:0#2")])
+        // Adopted, it is found by that variant from then on.
+        var adopted = legacy
+        adopted.identity = "1:0xaa:usdt:0#2"
+        #expect(DepositMatching.match([back], known: [adopted, other]) == [.known(adopted)])
     }
 
     @Test func aCreditedDepositBackAsAFailedTransactionIsNotCreditedAgain() {

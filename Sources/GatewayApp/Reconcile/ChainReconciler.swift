@@ -65,7 +65,7 @@ public struct ChainReconciler: Sendable {
             switch outcome {
             case .repeated:
                 continue
-            case .known(let row), .adopted(let row):
+            case .known(let row), .adopted(let row, _):
                 record = row
                 onChainKeys.insert(row.key)
             case .new(let deposit):

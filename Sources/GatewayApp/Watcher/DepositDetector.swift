@@ -67,6 +67,7 @@ struct DepositDetector: Sendable {
         // contract, which a reorg that moves the transaction does not change.
         var logs = try await transferLogs(from: first.header.number, to: last.header.number)
         logs += try await logsLeftOut(of: blocks, answered: logs)
+        logs = try Self.distinct(logs)
         let ordinals = Self.ordinals(logs, contract: settings.usdtContract)
         for log in logs {
             guard !log.removed, log.topics.count == 3, log.topics[0] == erc20TransferTopic,
@@ -109,6 +110,24 @@ struct DepositDetector: Sendable {
     struct OrdinalKey: Hashable {
         let tx: String
         let logIndex: UInt64
+    }
+
+    /// The logs without repeats. Some providers answer one log twice; counted twice, it would
+    /// shift its transaction's ordinals and so the identities of its transfers. Two different
+    /// logs at one position mean a broken answer: the step fails and is asked again.
+    static func distinct(_ logs: [ChainLog]) throws -> [ChainLog] {
+        var byPosition: [String: ChainLog] = [:]
+        var kept: [ChainLog] = []
+        for log in logs {
+            let position = "\(log.blockHash):\(log.logIndex)"
+            if let earlier = byPosition[position] {
+                guard earlier == log else { throw RPCError.malformed("two different logs at index \(log.logIndex) of block \(log.blockHash)") }
+                continue
+            }
+            byPosition[position] = log
+            kept.append(log)
+        }
+        return kept
     }
 
     /// Each Transfer log's position (0, 1, 2 … in `logIndex` order) among its transaction's

@@ -9,8 +9,9 @@ public enum DepositMatching {
         /// The stored row with the same identity, recipient and amount.
         case known(DepositRecord)
         /// A stored row of the old format (no identity yet) of the same transaction, asset,
-        /// recipient and amount: the same fact. It keeps its key and takes the identity.
-        case adopted(DepositRecord)
+        /// recipient and amount: the same fact. It keeps its key and takes `identity`: the
+        /// detected one, or its next variant when another fact already holds that identity.
+        case adopted(DepositRecord, identity: String)
         /// The same identity appeared earlier in this batch.
         case repeated
     }
@@ -49,7 +50,13 @@ public enum DepositMatching {
             }
             if let row = legacy.min(by: { (rank($0), $0.logIndex) < (rank($1), $1.logIndex) }) {
                 adoptedKeys.insert(row.key)
-                return .adopted(row)
+                // The identity is unique among stored rows: a different fact recorded under it
+                // meanwhile (a re-inclusion that executed differently) keeps it, and this row
+                // takes the next variant.
+                var adopted = row
+                adopted.identity = variants.isEmpty ? identity : "\(identity)#\(variants.count + 1)"
+                inserted[deposit.txHash.lowercased(), default: []].append(adopted)
+                return .adopted(row, identity: adopted.identity ?? identity)
             }
             guard !variants.isEmpty else { return .new(deposit) }
             // The same transaction and position, another recipient or amount: a different fact

@@ -82,11 +82,11 @@ public enum DepositStore {
                 continue
             case .known(let row):
                 existing = row
-            case .adopted(let row):
+            case .adopted(let row, let identity):
                 // An old-format row: it keeps its key; from now on it is found by identity.
                 try await db.query(
                     "UPDATE deposits SET identity = $1 WHERE deposit_key = $2 AND identity IS NULL",
-                    [.optional(deposit.identity), .text(row.key)]
+                    [.text(identity), .text(row.key)]
                 )
                 existing = row
             }
@@ -417,10 +417,15 @@ public enum DepositStore {
     /// Renews the lease only if `holder` holds it and it has not expired: the fence every
     /// fenced write transaction starts with. (On PostgreSQL the UPDATE keeps the row locked to
     /// COMMIT, so no one takes the lease in between.)
+    ///
+    /// Holder equality alone decides, not expiry: a takeover rewrites `holder` and a release
+    /// deletes the row, so a holder that still finds its own name has had no writer beside it,
+    /// even if its lease ran out during a long read (a slow node, a wide rescan). Refusing it
+    /// then would only fail the step and repeat the same long read.
     public static func renewLease(name: String, holder: String, now: Int64, expiresAt: Int64, _ db: any SQLExecutor) async throws -> Bool {
         !(try await db.query(
-            "UPDATE leases SET expires_at = $1 WHERE name = $2 AND holder = $3 AND expires_at >= $4 RETURNING holder",
-            [.int(expiresAt), .text(name), .text(holder), .int(now)]
+            "UPDATE leases SET expires_at = $1 WHERE name = $2 AND holder = $3 RETURNING holder",
+            [.int(expiresAt), .text(name), .text(holder)]
         )).isEmpty
     }
 
