@@ -1,3 +1,4 @@
+import Ethereum
 import Foundation
 import GatewayApp
 import GatewayCore
@@ -67,6 +68,27 @@ struct ReconcileChainTests {
         try await rig.watcher.pollOnce()
         #expect(try await rig.creditedBalance(301_245))
         #expect(try await rig.deposits().map(\.status) == [.credited])
+    }
+
+    @Test func fixRefusesAnEndpointWhoseChainDiffersFromTheWatchersAtItsCursor() async throws {
+        let rig = try await Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(Self.oneETH))]")
+        try await rig.devnet.mine(1)
+        try await rig.watcher.pollOnce()  // recorded, one confirmation of two
+        let cursor = try await rig.devnet.mine(0)
+        let node = VeilingNode(JSONRPCNode(client: JSONRPCClient(endpoints: [rig.devnet.rpcURL], timeoutMillis: 2_000)))
+        let reconciler = ChainReconciler(watcher: rig.gw.gateway.makeChainWatcher(node: node), database: rig.gw.gateway.database)
+        node.veil(cursor, .foreign)
+        await #expect(throws: OperatorError.self) {
+            _ = try await reconciler.run(from: 1, to: cursor, fix: true, operator: try OperatorName("t"), now: 1)
+        }
+        #expect(try await rig.deposits().map(\.status) == [.seen], "nothing changed")
+        #expect(try await AuditLog.list(rig.gw.gateway.database, limit: 10).isEmpty)
+        // Without --fix it still reports; on the watcher's view --fix runs.
+        _ = try await reconciler.run(from: 1, to: cursor, fix: false, operator: try OperatorName("t"), now: 2)
+        node.veil(nil, .missing)
+        #expect(try await reconciler.run(from: 1, to: cursor, fix: true, operator: try OperatorName("t"), now: 3).agrees)
     }
 
     @Test func ethSentByAContractIsASurplusAndASweepIsExplained() async throws {

@@ -34,6 +34,7 @@ public struct ChainReconciler: Sendable {
         }
         guard from <= to else { throw OperatorError(.usage, "--from \(from) is above --to \(to)") }
         guard to <= head else { throw OperatorError(.usage, "--to \(to) is above the node's head \(head)") }
+        if fix { try await checkSameChainAsTheWatcher() }
 
         var onChain: [DepositRecord] = []
         var start = from
@@ -149,6 +150,8 @@ public struct ChainReconciler: Sendable {
         }
 
         if fix {
+            // Again, now that the decisions are made: the endpoint may have moved meanwhile.
+            try await checkSameChainAsTheWatcher()
             // Blocks above the watcher's cursor are its own to scan: it records their deposits
             // with their headers, so a reorg there is seen and walked. A row recorded here,
             // ahead of it, has no stored header, and if its block left the chain before the
@@ -178,6 +181,31 @@ public struct ChainReconciler: Sendable {
         }
         report.checked = [("blocks", Int(to - from + 1)), ("deposits on chain", onChain.count), ("deposits recorded", ours.count)]
         return report
+    }
+
+    /// `--fix` acts only on a view of the chain that is the watcher's own up to its cursor:
+    /// the node's block at the cursor must be the one the watcher stored, and parent hashes
+    /// link everything below it. An endpoint on another fork (a lagging backend, a tip race
+    /// behind a load balancer) would otherwise orphan, move or record deposits against a chain
+    /// the watcher does not follow, where its next step would never look again.
+    private func checkSameChainAsTheWatcher() async throws {
+        let chainID = watcher.chainID
+        let stored = try await database.transaction { db -> (UInt64, String?)? in
+            guard let cursor = try await DepositStore.cursor(chainID: chainID, db)?.number else { return nil }
+            return (cursor, try await DepositStore.headers(chainID: chainID, from: cursor, db)[cursor]?.hash)
+        }
+        guard let (cursor, ours) = stored, let ours else { return }  // no watcher has run, or no header kept yet
+        let theirs: String?
+        do { theirs = try await watcher.node.headers([cursor])[0]?.hash } catch let error as RPCError {
+            throw OperatorError(.unreachable, "Ethereum node: \(error)")
+        }
+        guard theirs == ours else {
+            throw OperatorError(
+                .unreachable,
+                "the node's block \(cursor) is \(theirs ?? "missing"), the watcher's is \(ours): this endpoint is on another view of the chain "
+                    + "(a reorg in progress or a lagging backend); nothing was changed, run again"
+            )
+        }
     }
 
     private func detect(from: UInt64, to: UInt64) async throws -> [DepositRecord] {

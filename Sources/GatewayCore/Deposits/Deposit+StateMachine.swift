@@ -20,10 +20,10 @@ public enum DepositStatus: String, Sendable, Hashable, CaseIterable, Codable {
 
     /// States that still wait for confirmations or a rate.
     public static let pending: [DepositStatus] = [.seen, .awaitingRate]
-    /// States a reorg can change: a deposit on the chain that has not been set aside.
+    /// States a reorg can change: a deposit on the chain that has not been set aside. Only
+    /// these vouch for their block in the reorg walk: a reorg never updates a failed row, so
+    /// its block hash may be a fork's long gone.
     public static let onChain: [DepositStatus] = [.seen, .awaitingRate, .credited]
-    /// States whose block the deposit's row still vouches for, so it can anchor the reorg walk.
-    public static let anchoring: [DepositStatus] = [.seen, .awaitingRate, .credited, .failed]
 
     public var isPending: Bool { Self.pending.contains(self) }
 

@@ -385,7 +385,7 @@ public enum DepositStore {
         try await db.query(
             """
             SELECT DISTINCT block_number, block_hash FROM deposits WHERE chain_id = $1 AND block_number < $2
-                AND status IN \(DepositStatus.sqlList(DepositStatus.anchoring))
+                AND status IN \(DepositStatus.sqlList(DepositStatus.onChain))
             ORDER BY block_number DESC LIMIT $3
             """,
             [.int(Int64(chainID)), .int(Int64(below)), .int(Int64(limit))]
