@@ -21,6 +21,7 @@ struct ConfigTests {
         (["GATEWAY_INTERNAL_TOKENS": "x", "GATEWAY_INTERNAL_TOKENS_FILE": "/tmp/x"], "GATEWAY_INTERNAL_TOKENS", "not both"),
         (["GATEWAY_INTERNAL_TOKENS_FILE": "/nonexistent/token"], "GATEWAY_INTERNAL_TOKENS_FILE", "cannot read"),
         (["LOG_LEVEL_FILE": "/tmp/x"], "LOG_LEVEL_FILE", "only secrets"),
+        (["RATES_REFRESH_SECONDS": "600", "RATES_DEVIATION_WINDOW_SECONDS": "600"], "RATES_DEVIATION_WINDOW_SECONDS", "ever be confirmed"),
     ]
 
     @Test(arguments: 0..<invalid.count)

@@ -27,7 +27,7 @@ struct DevnetRPCTests {
         let logs = try await node.logs(address: try EthereumAddress(hex: devnet.usdt), topic0: erc20TransferTopic, from: 2, to: 2)
         #expect(logs.count == 1)
         #expect(logs.first?.topics.count == 3)
-        #expect(try await node.logs(address: try EthereumAddress(hex: devnet.usdt), topic0: erc20TransferTopic, blockHash: block.header.hash) == logs)
+        #expect(try await node.logs(address: try EthereumAddress(hex: devnet.usdt), topic0: erc20TransferTopic, blockHashes: [block.header.hash]) == [logs])
         // py-evm's blooms agree with ours: the token's Transfer may be in block 2, not in an empty block.
         let topic = try Hex.data(erc20TransferTopic)
         #expect(block.logsBloom?.mayHold(contract: try EthereumAddress(hex: devnet.usdt), topic: topic) == true)

@@ -325,8 +325,8 @@ final class VeilingNode: EthereumNode {
     func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog] {
         try await inner.logs(address: address, topic0: topic0, from: from, to: to)
     }
-    func logs(address: EthereumAddress, topic0: String, blockHash: String) async throws -> [ChainLog] {
-        try await inner.logs(address: address, topic0: topic0, blockHash: blockHash)
+    func logs(address: EthereumAddress, topic0: String, blockHashes: [String]) async throws -> [[ChainLog]] {
+        try await inner.logs(address: address, topic0: topic0, blockHashes: blockHashes)
     }
     func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256 { try await inner.balance(address, at: block) }
     func call(to contract: EthereumAddress, data: [UInt8], at block: UInt64) async throws -> [UInt8] {

@@ -13,9 +13,9 @@ public protocol EthereumNode: Sendable {
     func blockReceipts(_ numbers: [UInt64], only wanted: Set<String>?) async throws -> [[ChainReceipt]?]
     func receipts(_ transactionHashes: [String]) async throws -> [ChainReceipt?]
     func logs(address: EthereumAddress, topic0: String, from: UInt64, to: UInt64) async throws -> [ChainLog]
-    /// The logs of one block by its hash (EIP-234). Unlike a range query, a node that does not
-    /// have the block answers an error, never an empty list.
-    func logs(address: EthereumAddress, topic0: String, blockHash: String) async throws -> [ChainLog]
+    /// The logs of each block by its hash (EIP-234), in one batch. Unlike a range query, a
+    /// node that does not have a block answers an error, never an empty list.
+    func logs(address: EthereumAddress, topic0: String, blockHashes: [String]) async throws -> [[ChainLog]]
     /// Wei balance at a block (for reconciliation).
     func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256
     /// `eth_call` at a block: the returned bytes (for ERC-20 `balanceOf`).
@@ -153,10 +153,21 @@ public struct JSONRPCNode: EthereumNode {
         return try await logs(filter)
     }
 
-    public func logs(address: EthereumAddress, topic0: String, blockHash: String) async throws -> [ChainLog] {
-        try await logs(.object([
-            "address": .string(address.lowercaseHex), "topics": .array([.string(topic0)]), "blockHash": .string(blockHash),
-        ]))
+    public func logs(address: EthereumAddress, topic0: String, blockHashes: [String]) async throws -> [[ChainLog]] {
+        guard !blockHashes.isEmpty else { return [] }
+        let calls = blockHashes.map { hash in
+            JSONRPCClient.Call("eth_getLogs", [.object([
+                "address": .string(address.lowercaseHex), "topics": .array([.string(topic0)]), "blockHash": .string(hash),
+            ])])
+        }
+        var answers: [[ChainLog]] = []
+        for answer in try await client.batch(calls) {
+            guard let list = try answer.get().array else { throw RPCError.malformed("eth_getLogs") }
+            var logs: [ChainLog] = []
+            for item in list { logs.append(try ChainLog(item)) }
+            answers.append(logs)
+        }
+        return answers
     }
 
     private func logs(_ filter: RPCValue) async throws -> [ChainLog] {

@@ -70,7 +70,7 @@ extension ConfigKey {
         ConfigKey(name: "RATES_MAX_DEVIATION_PERCENT", type: "decimal (0.1–100)", defaultValue: "10", secret: false, readBy: "rates",
                   summary: "A price this far (percent) from the last accepted one is held until the next fetch confirms it."),
         ConfigKey(name: "RATES_DEVIATION_WINDOW_SECONDS", type: "int (10–86400)", defaultValue: "600", secret: false, readBy: "rates",
-                  summary: "The deviation guard compares only with an accepted price at most this old."),
+                  summary: "The deviation guard compares only with an accepted price at most this old. At least 2 × RATES_REFRESH_SECONDS + RATES_TIMEOUT_MS."),
         ConfigKey(name: "RATES_TIMEOUT_MS", type: "int (100–60000)", defaultValue: "5000", secret: false, readBy: "rates",
                   summary: "Timeout of one cex.io request."),
         ConfigKey(name: "USDT_USD_POLICY", type: "market|peg", defaultValue: "market", secret: false, readBy: "rates",

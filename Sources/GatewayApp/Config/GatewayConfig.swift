@@ -140,16 +140,29 @@ public struct GatewayConfig: Sendable {
         guard cexURL.hasPrefix("http://") || cexURL.hasPrefix("https://") else {
             throw ConfigError(key: "CEXIO_BASE_URL", problem: "expected an http:// or https:// URL")
         }
+        let refreshSeconds = try reader.int("RATES_REFRESH_SECONDS", 5...3600)
+        let windowSeconds = try reader.int("RATES_DEVIATION_WINDOW_SECONDS", 10...86_400)
+        let timeoutMillis = try reader.int("RATES_TIMEOUT_MS", 100...60_000)
+        // A price after a gap longer than the window is held until the next fetch agrees with
+        // it; with fetches further apart than the window, every price would be held and none
+        // ever accepted. Two refreshes and a timeout fit, so one failed fetch is survived.
+        guard windowSeconds * 1000 >= 2 * refreshSeconds * 1000 + timeoutMillis else {
+            throw ConfigError(
+                key: "RATES_DEVIATION_WINDOW_SECONDS",
+                problem: "must be at least 2 × RATES_REFRESH_SECONDS plus RATES_TIMEOUT_MS (\(2 * refreshSeconds + (timeoutMillis + 999) / 1000) s here), "
+                    + "or no price would ever be confirmed"
+            )
+        }
         rates = RatesSettings(
             baseURL: cexURL,
-            refreshSeconds: try reader.int("RATES_REFRESH_SECONDS", 5...3600),
+            refreshSeconds: refreshSeconds,
             priceField: field,
             book: RateBook.Settings(
                 maxAgeMillis: try reader.int("RATES_MAX_AGE_SECONDS", 10...3600) * 1000,
                 maxDeviationPercent: deviation,
-                deviationWindowMillis: try reader.int("RATES_DEVIATION_WINDOW_SECONDS", 10...86_400) * 1000
+                deviationWindowMillis: windowSeconds * 1000
             ),
-            timeoutMillis: try reader.int("RATES_TIMEOUT_MS", 100...60_000),
+            timeoutMillis: timeoutMillis,
             usdtPeg: policy == "peg"
         )
         let rpcURLs = try reader.secrets("ETH_RPC_URL").map(\.value)

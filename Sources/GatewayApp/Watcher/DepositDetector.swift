@@ -231,13 +231,14 @@ struct DepositDetector: Sendable {
     func logsLeftOut(of blocks: [Block], answered: [ChainLog]) async throws -> [ChainLog] {
         let contract = settings.usdtContract
         let covered = Set(answered.lazy.filter { $0.address == contract && $0.topics.first == erc20TransferTopic }.map(\.blockNumber))
-        var more: [ChainLog] = []
-        for block in blocks where !covered.contains(block.header.number) {
-            guard let bloom = block.logsBloom, bloom.mayHold(contract: contract, topic: Self.transferTopicBytes) else { continue }
-            metrics.logsRechecked()
-            more += try await node.logs(address: contract, topic0: erc20TransferTopic, blockHash: block.header.hash)
+        let doubtful = blocks.filter { block in
+            guard !covered.contains(block.header.number), let bloom = block.logsBloom else { return false }
+            return bloom.mayHold(contract: contract, topic: Self.transferTopicBytes)
         }
-        return more
+        guard !doubtful.isEmpty else { return [] }
+        for _ in doubtful { metrics.logsRechecked() }
+        // One batch for the step: near-saturated mainnet blooms say "maybe" often.
+        return try await node.logs(address: contract, topic0: erc20TransferTopic, blockHashes: doubtful.map(\.header.hash)).flatMap { $0 }
     }
 
     private static let transferTopicBytes: [UInt8] = (try? Hex.data(erc20TransferTopic)) ?? []
