@@ -266,6 +266,35 @@ struct WatcherIdentityTests {
         #expect(statuses == ["failed"], "withdrawn, so no fix runs later with nobody watching")
     }
 
+    @Test func aRescanTheWatcherHasBegunIsNotWithdrawnAndItsReportArrives() async throws {
+        let rig = try await WatcherTests.Rig.start(confirmations: 2)
+        defer { Task { await rig.stop() } }
+        let database = rig.gw.gateway.database
+        let now = rig.gw.gateway.clock.nowMillis()
+        #expect(try await database.transaction { db in
+            try await DepositStore.acquireLease(name: "eth-watcher", holder: "busy", now: now, expiresAt: now + 600_000, db)
+        })
+        let head = try await rig.devnet.mine(1)
+        let command = Task {
+            try await ChainRescan(watcher: rig.watcher, database: database, clock: rig.gw.gateway.clock, leaseMillis: 10_000)
+                .fix(from: 1, to: head, operator: try OperatorName("t"), timeout: .seconds(1))
+        }
+        // The "busy" watcher begins the request at once and finishes it only after the command's
+        // first wait is over.
+        var id: Int64?
+        for _ in 0..<100 where id == nil {
+            id = try await database.transaction { db in try await RescanStore.nextPending(chainID: UInt64(rig.devnet.chainID), db) }?.id
+            if id == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        let request = try #require(id)
+        #expect(try await database.transaction { db in try await RescanStore.start(id: request, now: now, db) })
+        try await Task.sleep(for: .milliseconds(1_300))
+        let report = ReconcileReport(scope: "chain").json.canonicalText
+        try await database.transaction { db in try await RescanStore.finish(id: request, failed: false, report: report, now: now, db) }
+        #expect(try await command.value.agrees, "not withdrawn once begun; its report reaches the command")
+        #expect(try await database.transaction { db in try await RescanStore.find(id: request, db) }?.status == "done")
+    }
+
     @Test func aMissingOrForeignHeaderAtConfirmationWaitsAndNeverOrphans() async throws {
         let rig = try await WatcherTests.Rig.start(confirmations: 2)
         defer { Task { await rig.stop() } }

@@ -55,6 +55,7 @@ struct DepositStateMachineTests {
         #expect(!DepositStatus.orphaned.canMove(to: .credited))
         #expect(!DepositStatus.failed.canMove(to: .credited))
         #expect(!DepositStatus.parked.canMove(to: .seen))
+        #expect(DepositStatus.parked.after(.leftChain) == .orphaned, "a parked transfer that left the chain is never released")
         #expect(DepositStatus.awaitingRate.canMove(to: .parked) && DepositStatus.seen.canMove(to: .orphaned))
     }
 }

@@ -44,30 +44,41 @@ public struct ChainRescan: Sendable {
         let id = try await database.transaction { db in
             try await RescanStore.request(chainID: chainID, from: from, to: to, operatorName: name.rawValue, now: now, db)
         }
-        let deadline = ContinuousClock.now + timeout
+        if let request = try await wait(for: id, until: ContinuousClock.now + timeout) { return try Self.report(of: request, id: id) }
+        // Nobody waits for it any more: withdraw it, unless a watcher has begun it (its fixes
+        // are landing, audited; its report must too), so no fix runs later with nobody watching.
+        let now2 = clock.nowMillis()
+        let withdrawn = try await database.transaction { db in
+            try await RescanStore.withdraw(id: id, reason: "withdrawn: the command stopped waiting after \(timeout)", now: now2, db)
+        }
+        guard !withdrawn else {
+            throw OperatorError(
+                .unreachable,
+                "a watcher holds the lease but did not carry out rescan #\(id) within \(timeout); the request is withdrawn, run the command again"
+            )
+        }
+        // Begun: wait for it to finish, at most as long again.
+        if let request = try await wait(for: id, until: ContinuousClock.now + timeout) { return try Self.report(of: request, id: id) }
+        throw OperatorError(
+            .unreachable,
+            "the active watcher is still carrying out rescan #\(id); its fixes are audited as they land, and its report will be in chain_rescans"
+        )
+    }
+
+    /// The request once finished (`done`); throws once `failed`; nil at the deadline.
+    private func wait(for id: Int64, until deadline: ContinuousClock.Instant) async throws -> RescanStore.Request? {
         while ContinuousClock.now < deadline {
             let request = try await database.transaction { db in try await RescanStore.find(id: id, db) }
             switch request?.status {
             case "done":
-                return try Self.report(of: request, id: id)
+                return request
             case "failed":
                 throw OperatorError(.unreachable, "the active watcher could not carry out rescan #\(id): \(request?.report ?? "no reason")")
             default:
                 try await Task.sleep(for: .milliseconds(Self.pollMillis))
             }
         }
-        // Nobody waits for it any more: withdraw it, unless the watcher has finished it meanwhile
-        // (a rescan it has already begun still finishes, under its lease and audited).
-        let now2 = clock.nowMillis()
-        try await database.transaction { db in
-            try await RescanStore.finish(id: id, failed: true, report: "withdrawn: the command stopped waiting after \(timeout)", now: now2, db)
-        }
-        let request = try await database.transaction { db in try await RescanStore.find(id: id, db) }
-        if request?.status == "done" { return try Self.report(of: request, id: id) }
-        throw OperatorError(
-            .unreachable,
-            "a watcher holds the lease but did not carry out rescan #\(id) within \(timeout); the request is withdrawn, run the command again"
-        )
+        return nil
     }
 
     /// The report a finished request carries.
@@ -85,6 +96,9 @@ public struct ChainRescan: Sendable {
         guard let request = try await database.transaction({ db in try await RescanStore.nextPending(chainID: chainID, db) }) else {
             return false
         }
+        // Begun, under the lease: from now on a command that stops waiting leaves it running.
+        let begun = clock.nowMillis()
+        guard try await watcher.write({ db in try await RescanStore.start(id: request.id, now: begun, db) }) else { return true }
         let (failed, text): (Bool, String)
         do {
             let report = try await ChainReconciler(watcher: watcher, database: database)

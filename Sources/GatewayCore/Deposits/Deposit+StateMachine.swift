@@ -23,7 +23,7 @@ public enum DepositStatus: String, Sendable, Hashable, CaseIterable, Codable {
     /// States a reorg can change: a deposit on the chain that has not been set aside. Only
     /// these vouch for their block in the reorg walk: a reorg never updates a failed row, so
     /// its block hash may be a fork's long gone.
-    public static let onChain: [DepositStatus] = [.seen, .awaitingRate, .credited]
+    public static let onChain: [DepositStatus] = [.seen, .awaitingRate, .credited, .parked]
 
     public var isPending: Bool { Self.pending.contains(self) }
 
@@ -77,12 +77,14 @@ public enum DepositRules {
         confirmations(block: block, head: head) >= required
     }
 
-    /// What a reorg does to a deposit whose block left the canonical chain.
+    /// What a reorg does to a deposit whose block left the canonical chain. A parked deposit
+    /// was never credited: off the chain it is orphaned like a pending one, so no operator
+    /// releases a transfer that no longer exists; if it returns it is judged again.
     public static func afterReorg(_ status: DepositStatus) -> DepositStatus {
         switch status {
-        case .seen, .awaitingRate: .orphaned
+        case .seen, .awaitingRate, .parked: .orphaned
         case .credited: .reorgedAfterCredit
-        case .orphaned, .failed, .parked, .reorgedAfterCredit: status
+        case .orphaned, .failed, .reorgedAfterCredit: status
         }
     }
 

@@ -19,3 +19,11 @@ extension Migrations {
         "CREATE INDEX chain_rescans_pending ON chain_rescans (chain_id, status, id)",
     ])
 }
+
+extension Migrations {
+    static let rescanStarts = Migration(version: 10, name: "chain rescans: when the watcher began one", statements: [
+        // A rescan the watcher has begun is no longer withdrawn by a command that stops
+        // waiting: its fixes are landing, and its report must too.
+        "ALTER TABLE chain_rescans ADD COLUMN started_at BIGINT",
+    ])
+}

@@ -9,6 +9,8 @@ public enum RescanStore {
         public let status: String
         /// The reconciliation report as JSON text, once done; the error, once failed.
         public let report: String?
+        /// When a watcher began carrying it out; nil while nobody has.
+        public let startedAt: Int64?
     }
 
     public static func request(chainID: UInt64, from: UInt64, to: UInt64, operatorName: String, now: Int64, _ db: any SQLExecutor) async throws -> Int64 {
@@ -35,6 +37,26 @@ public enum RescanStore {
         try await db.queryOne("SELECT \(columns) FROM chain_rescans WHERE id = $1", [.int(id)]).map(request)
     }
 
+    /// Marks a pending request begun (once; a holder that lost the lease midway leaves it to
+    /// the next, which carries it on). False if it is no longer pending (withdrawn).
+    public static func start(id: Int64, now: Int64, _ db: any SQLExecutor) async throws -> Bool {
+        !(try await db.query(
+            "UPDATE chain_rescans SET started_at = COALESCE(started_at, $1) WHERE id = $2 AND status = 'pending' RETURNING id",
+            [.int(now), .int(id)]
+        )).isEmpty
+    }
+
+    /// Withdraws a request nobody has begun; false if a watcher already has (or it finished).
+    public static func withdraw(id: Int64, reason: String, now: Int64, _ db: any SQLExecutor) async throws -> Bool {
+        !(try await db.query(
+            """
+            UPDATE chain_rescans SET status = 'failed', report = $1, finished_at = $2
+            WHERE id = $3 AND status = 'pending' AND started_at IS NULL RETURNING id
+            """,
+            [.text(reason), .int(now), .int(id)]
+        )).isEmpty
+    }
+
     /// Records the outcome, once: a request already finished is left as it is.
     public static func finish(id: Int64, failed: Bool, report: String, now: Int64, _ db: any SQLExecutor) async throws {
         try await db.query(
@@ -43,13 +65,13 @@ public enum RescanStore {
         )
     }
 
-    static let columns = "id, chain_id, from_block, to_block, operator, status, report"
+    static let columns = "id, chain_id, from_block, to_block, operator, status, report, started_at"
 
     static func request(_ row: SQLRow) throws -> Request {
         Request(
             id: try row.int("id"), chainID: UInt64(try row.int("chain_id")), from: UInt64(try row.int("from_block")),
             to: UInt64(try row.int("to_block")), operatorName: try row.text("operator"), status: try row.text("status"),
-            report: try row.optionalText("report")
+            report: try row.optionalText("report"), startedAt: try row.optionalInt("started_at")
         )
     }
 }
