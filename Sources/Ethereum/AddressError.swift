@@ -7,6 +7,7 @@ public struct AddressError: Error, Hashable, CustomStringConvertible, Sendable {
         case badChecksum
         case wrongByteCount(Int)
         case invalidPublicKey
+        case notTron
     }
 
     private let code: Code
@@ -19,6 +20,8 @@ public struct AddressError: Error, Hashable, CustomStringConvertible, Sendable {
     public static let badChecksum = Self(code: .badChecksum)
     public static func wrongByteCount(_ count: Int) -> Self { Self(code: .wrongByteCount(count)) }
     public static let invalidPublicKey = Self(code: .invalidPublicKey)
+    /// Neither a `T…` Base58Check address with the 0x41 prefix nor `41…` hex.
+    public static let notTron = Self(code: .notTron)
 
     public var description: String {
         switch code {
@@ -32,6 +35,8 @@ public struct AddressError: Error, Hashable, CustomStringConvertible, Sendable {
             "address needs 20 bytes, got \(count)"
         case .invalidPublicKey:
             "not an uncompressed secp256k1 public key (64 bytes X||Y or 65 bytes 04||X||Y on the curve)"
+        case .notTron:
+            "not a Tron address (T… Base58Check with the 0x41 prefix, or 41 followed by 40 hex digits)"
         }
     }
 }

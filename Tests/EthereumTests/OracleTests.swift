@@ -32,10 +32,27 @@ import Testing
         }
     }
 
-    static func runOracle(xpub: String, start: UInt32, count: UInt32) throws -> [String] {
+    @Test(
+        "1,000 consecutive Tron addresses of a fresh random xpub match bip_utils",
+        .enabled(if: python != nil, "GATEWAY_PYTHON is unset: set it to a python with bip_utils to run the oracle"),
+        .timeLimit(.minutes(1))
+    )
+    func randomXpubMatchesOracleOnTron() throws {
+        var system = SystemRandomNumberGenerator()
+        let xpub = try TestKeys.randomExternalChain(using: &system)
+        let expected = try Self.runOracle(xpub: xpub.serialize(), start: 0, count: 1_000, tron: true)
+        let deriver = try AddressDeriver(externalChain: xpub)
+        let actual = try (0..<UInt32(1_000)).map { TronAddress(evm: try deriver.address(at: $0)).base58 }
+        #expect(expected.count == 1_000)
+        if let at = actual.indices.first(where: { $0 >= expected.count || actual[$0] != expected[$0] }) {
+            Issue.record("xpub \(xpub.serialize()) index \(at): swift \(actual[at]), oracle \(at < expected.count ? expected[at] : "(none)")")
+        }
+    }
+
+    static func runOracle(xpub: String, start: UInt32, count: UInt32, tron: Bool = false) throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(python))
-        process.arguments = [script, xpub, String(start), String(count)]
+        process.arguments = [script] + (tron ? ["--tron"] : []) + [xpub, String(start), String(count)]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
