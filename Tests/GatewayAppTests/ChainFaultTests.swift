@@ -161,7 +161,7 @@ struct ChainFaultTests {
             let now = rig.gw.gateway.clock.nowMillis()
             try await database.transaction { db in
                 try await db.query("DELETE FROM leases WHERE name = 'eth-watcher'")
-                _ = try await DepositStore.acquireLease(name: "eth-watcher", holder: holders[index], now: now, expiresAt: now + 600_000, db)
+                _ = try await LeaseStore.acquireLease(name: "eth-watcher", holder: holders[index], now: now, expiresAt: now + 600_000, db)
             }
         }
         try await take(0)

@@ -78,7 +78,7 @@ extension DeepReorgTests {
         try await rig.devnet.mine(100)
         let standing = try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]").stringValue ?? ""
         try await rig.devnet.mine(1)
-        let checkpoint = DepositStore.checkpointSpacing
+        let checkpoint = ChainCursorStore.checkpointSpacing
         let fork = try await rig.devnet.mine(Int(checkpoint) + 5 - Int(try await rig.devnet.mine(0)))
         try await rig.devnet.mine(5)
         let leaving = try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(WatcherTests.oneETH))]").stringValue ?? ""
@@ -101,7 +101,7 @@ extension DeepReorgTests {
     @Test func aReorgBelowEveryCheckpointStopsTheWatcherWithAClearError() async throws {
         let rig = try await WatcherTests.Rig.start(confirmations: 2, extra: ["ETH_SCAN_BATCH_BLOCKS": "100"])
         defer { Task { await rig.stop() } }
-        let head = try await rig.devnet.mine(Int(DepositStore.checkpointSpacing) + 20)
+        let head = try await rig.devnet.mine(Int(ChainCursorStore.checkpointSpacing) + 20)
         try await Self.catchUp(rig)
         try await rig.devnet.call("devnet_reorg", "[\(head - 2)]")
         try await rig.devnet.mine(2)

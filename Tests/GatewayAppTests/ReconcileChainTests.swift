@@ -21,7 +21,7 @@ struct ReconcileChainTests {
         let tx = try await rig.devnet.call("devnet_sendEth", "[\"\(rig.address)\", \(Devnet.hex(Self.oneETH))]").stringValue ?? ""
         let block = try await rig.devnet.mine()
         try await rig.gw.gateway.database.transaction { db in
-            try await DepositStore.setCursor(chainID: chainID, number: block, head: block, now: 0, db)
+            try await ChainCursorStore.setCursor(chainID: chainID, number: block, head: block, now: 0, db)
         }
         try await rig.devnet.mine(3)
         try await rig.watcher.pollOnce()

@@ -124,7 +124,7 @@ struct WatcherIdentityTests {
         let now = rig.gw.gateway.clock.nowMillis()
         func take(_ holder: String) async throws -> Bool {
             try await database.transaction { db in
-                try await DepositStore.acquireLease(name: "eth-watcher", holder: holder, now: now, expiresAt: now + 60_000, db)
+                try await LeaseStore.acquireLease(name: "eth-watcher", holder: holder, now: now, expiresAt: now + 60_000, db)
             }
         }
         #expect(try await take("A"))
@@ -141,10 +141,10 @@ struct WatcherIdentityTests {
         // A's step outlasts its lease; B takes over. Every write A still tries fails.
         try await database.transaction { db in try await db.query("UPDATE leases SET expires_at = 0 WHERE name = 'eth-watcher'") }
         #expect(try await take("B"))
-        let cursorBefore = try await database.transaction { db in try await DepositStore.cursor(chainID: UInt64(rig.devnet.chainID), db) }
+        let cursorBefore = try await database.transaction { db in try await ChainCursorStore.cursor(chainID: UInt64(rig.devnet.chainID), db) }
         try await rig.devnet.mine(2)
         await #expect(throws: LeaseLost.self) { try await a.pollOnce() }
-        let cursorAfter = try await database.transaction { db in try await DepositStore.cursor(chainID: UInt64(rig.devnet.chainID), db) }
+        let cursorAfter = try await database.transaction { db in try await ChainCursorStore.cursor(chainID: UInt64(rig.devnet.chainID), db) }
         #expect(cursorAfter?.number == cursorBefore?.number, "A moved nothing")
         #expect(try await rig.deposits().first?.status == .seen, "A credited nothing")
         #expect(try await b.pollOnce().credited == 1)
@@ -255,7 +255,7 @@ struct WatcherIdentityTests {
         let now = rig.gw.gateway.clock.nowMillis()
         // A watcher holds the lease but does not get to the request (it is stuck, or stopping).
         #expect(try await database.transaction { db in
-            try await DepositStore.acquireLease(name: "eth-watcher", holder: "busy", now: now, expiresAt: now + 600_000, db)
+            try await LeaseStore.acquireLease(name: "eth-watcher", holder: "busy", now: now, expiresAt: now + 600_000, db)
         })
         let head = try await rig.devnet.mine(1)
         await #expect(throws: OperatorError.self) {
@@ -272,7 +272,7 @@ struct WatcherIdentityTests {
         let database = rig.gw.gateway.database
         let now = rig.gw.gateway.clock.nowMillis()
         #expect(try await database.transaction { db in
-            try await DepositStore.acquireLease(name: "eth-watcher", holder: "busy", now: now, expiresAt: now + 600_000, db)
+            try await LeaseStore.acquireLease(name: "eth-watcher", holder: "busy", now: now, expiresAt: now + 600_000, db)
         })
         let head = try await rig.devnet.mine(1)
         let command = Task {

@@ -20,7 +20,7 @@ public struct RatesRepository: Sendable {
     /// Takes or renews `fence`'s lease; true while this instance holds it.
     func acquire(_ fence: LeaseFence, now: Int64) async throws -> Bool {
         try await database.transaction { db in
-            try await DepositStore.acquireLease(name: fence.name, holder: fence.holder, now: now, expiresAt: now + fence.leaseMillis, db)
+            try await LeaseStore.acquireLease(name: fence.name, holder: fence.holder, now: now, expiresAt: now + fence.leaseMillis, db)
         }
     }
 

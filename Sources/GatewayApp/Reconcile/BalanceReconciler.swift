@@ -35,7 +35,7 @@ public struct BalanceReconciler: Sendable {
         do { head = try await watcher.node.blockNumber() } catch let error as RPCError {
             throw OperatorError(.unreachable, "Ethereum node unreachable: \(error)")
         }
-        guard let cursor = try await database.transaction({ db in try await DepositStore.cursor(chainID: chainID, db) })?.number else {
+        guard let cursor = try await database.transaction({ db in try await ChainCursorStore.cursor(chainID: chainID, db) })?.number else {
             throw OperatorError(.refused, "the watcher has not scanned any block yet; nothing to compare")
         }
         let confirmedTip = head + 1 >= confirmations ? head + 1 - confirmations : 0

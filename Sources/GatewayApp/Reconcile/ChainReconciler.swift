@@ -156,7 +156,7 @@ public struct ChainReconciler: Sendable {
             // with their headers, so a reorg there is seen and walked. A row recorded here,
             // ahead of it, has no stored header, and if its block left the chain before the
             // watcher got there, nothing would ever look at it again.
-            let cursor = try await database.transaction { db in try await DepositStore.cursor(chainID: chainID, db) }?.number
+            let cursor = try await database.transaction { db in try await ChainCursorStore.cursor(chainID: chainID, db) }?.number
             toObserve.removeAll { deposit, index in
                 guard let cursor, deposit.blockNumber > cursor else { return false }
                 report.discrepancies[index].action = "not recorded here: the watcher records it when it scans block \(deposit.blockNumber) (it has scanned to \(cursor))"
@@ -191,8 +191,8 @@ public struct ChainReconciler: Sendable {
     private func checkSameChainAsTheWatcher() async throws {
         let chainID = watcher.chainID
         let stored = try await database.transaction { db -> (UInt64, String?)? in
-            guard let cursor = try await DepositStore.cursor(chainID: chainID, db)?.number else { return nil }
-            return (cursor, try await DepositStore.headers(chainID: chainID, from: cursor, db)[cursor]?.hash)
+            guard let cursor = try await ChainCursorStore.cursor(chainID: chainID, db)?.number else { return nil }
+            return (cursor, try await ChainCursorStore.headers(chainID: chainID, from: cursor, db)[cursor]?.hash)
         }
         guard let (cursor, ours) = stored, let ours else { return }  // no watcher has run, or no header kept yet
         let theirs: String?

@@ -26,7 +26,7 @@ public struct ChainRescan: Sendable {
         let holder = LeaseFence.newHolder("reconcile")
         let now = clock.nowMillis()
         let taken = try await database.transaction { [leaseMillis] db in
-            try await DepositStore.acquireLease(name: WatcherService.leaseName, holder: holder, now: now, expiresAt: now + leaseMillis, db)
+            try await LeaseStore.acquireLease(name: WatcherService.leaseName, holder: holder, now: now, expiresAt: now + leaseMillis, db)
         }
         if taken {
             let fenced = watcher.fenced(by: LeaseFence(name: WatcherService.leaseName, holder: holder, leaseMillis: leaseMillis))
@@ -37,7 +37,7 @@ public struct ChainRescan: Sendable {
             } catch {
                 result = .failure(error)
             }
-            try? await database.transaction { db in try await DepositStore.releaseLease(name: WatcherService.leaseName, holder: holder, db) }
+            try? await database.transaction { db in try await LeaseStore.releaseLease(name: WatcherService.leaseName, holder: holder, db) }
             return try result.get()
         }
         let chainID = watcher.chainID

@@ -16,7 +16,7 @@ extension ChainWatcher {
     func findFork(cursor: UInt64) async throws -> UInt64? {
         let window = 2 * settings.confirmations + 2
         let from = cursor > window ? cursor - window : 0
-        let stored = try await database.transaction { db in try await DepositStore.headers(chainID: chainID, from: from, db) }
+        let stored = try await database.transaction { db in try await ChainCursorStore.headers(chainID: chainID, from: from, db) }
         guard let top = stored[cursor] else { return nil }
         guard let nodeTop = try await node.headers([cursor])[0] else { return nil }
         guard nodeTop.hash != top.hash else { return nil }
@@ -30,7 +30,7 @@ extension ChainWatcher {
         let bottom = numbers.last ?? cursor
         let (checkpoints, depositBlocks) = try await database.transaction { db in
             (
-                try await DepositStore.checkpoints(chainID: chainID, below: bottom, limit: Self.maxCheckpointsWalked, db),
+                try await ChainCursorStore.checkpoints(chainID: chainID, below: bottom, limit: Self.maxCheckpointsWalked, db),
                 try await DepositStore.depositBlocks(chainID: chainID, below: bottom, limit: Self.maxDepositBlocksWalked, db)
             )
         }
@@ -48,7 +48,7 @@ extension ChainWatcher {
         guard checkpoints.isEmpty else {
             throw RPCError.malformed(
                 "the node's chain differs from ours below every stored checkpoint (\(checkpoints.count) walked from block \(bottom)): "
-                    + "a reorg deeper than \(Self.maxCheckpointsWalked * Int(DepositStore.checkpointSpacing)) blocks, or an endpoint on another chain"
+                    + "a reorg deeper than \(Self.maxCheckpointsWalked * Int(ChainCursorStore.checkpointSpacing)) blocks, or an endpoint on another chain"
             )
         }
         // No checkpoint yet (a young store, or one from before checkpoints): rescan from below
@@ -89,9 +89,9 @@ extension ChainWatcher {
                     try await OutboxStore.enqueue(reversal, now: now, db)
                 }
             }
-            try await DepositStore.pruneHeaders(chainID: chainID, above: fork, below: nil, db)
+            try await ChainCursorStore.pruneHeaders(chainID: chainID, above: fork, below: nil, db)
             try await OutgoingTransferStore.forget(chainID: chainID, above: fork, db)
-            try await DepositStore.setCursor(chainID: chainID, number: fork, head: head, now: now, db)
+            try await ChainCursorStore.setCursor(chainID: chainID, number: fork, head: head, now: now, db)
             return changed
         }
         metrics.ethReorg()

@@ -89,14 +89,14 @@ public struct ChainWatcher: Sendable {
         metrics.ethHead(head)
         let now = clock.nowMillis()
         var cursor: UInt64
-        if let stored = try await database.transaction({ db in try await DepositStore.cursor(chainID: chainID, db) }) {
+        if let stored = try await database.transaction({ db in try await ChainCursorStore.cursor(chainID: chainID, db) }) {
             cursor = stored.number
         } else {
             // First run: from ETH_START_BLOCK, or far enough back to catch deposits in flight.
             let start = settings.startBlock ?? (head > 2 * settings.confirmations ? head - 2 * settings.confirmations : 0)
             let initial = start == 0 ? 0 : start - 1
             cursor = initial
-            try await write { db in try await DepositStore.setCursor(chainID: chainID, number: initial, head: head, now: now, db) }
+            try await write { db in try await ChainCursorStore.setCursor(chainID: chainID, number: initial, head: head, now: now, db) }
         }
         if head < cursor {
             // The endpoint is behind what we already processed: a lagging or resyncing node.
@@ -129,7 +129,7 @@ public struct ChainWatcher: Sendable {
             prefetcher.prefetch((to + 1)...min(head, to + settings.scanBatchBlocks), node: node)
         }
         var blocks: [Block] = []
-        let previous = try await database.transaction { db in try await DepositStore.headers(chainID: chainID, from: from - min(from, 1), db) }
+        let previous = try await database.transaction { db in try await ChainCursorStore.headers(chainID: chainID, from: from - min(from, 1), db) }
         var parentHash = from > 0 ? previous[from - 1]?.hash : nil
         for block in fetched {
             guard let block else { break }  // the node does not have it (yet)
@@ -145,11 +145,11 @@ public struct ChainWatcher: Sendable {
         try await write { db in
             try await DepositCompensation.record(found.deposits, now: now, db)
             for transfer in found.outgoing { try await OutgoingTransferStore.record(transfer, now: now, db) }
-            try await DepositStore.saveHeaders(
+            try await ChainCursorStore.saveHeaders(
                 chainID: chainID, recorded.map { (number: $0.header.number, hash: $0.header.hash, parent: $0.header.parentHash) }, db
             )
-            try await DepositStore.pruneHeaders(chainID: chainID, above: nil, below: keepFrom, db)
-            try await DepositStore.setCursor(chainID: chainID, number: last.header.number, head: head, now: now, db)
+            try await ChainCursorStore.pruneHeaders(chainID: chainID, above: nil, below: keepFrom, db)
+            try await ChainCursorStore.setCursor(chainID: chainID, number: last.header.number, head: head, now: now, db)
         }
         for deposit in found.deposits {
             logger.info("deposit seen", metadata: [

@@ -50,7 +50,7 @@ extension Gateway {
         let chainID = config.ethereum.chainID
         return try await database.transaction { db in
             (try await DepositStore.list(status: status, account: account, limit: limit, db),
-             try await DepositStore.cursor(chainID: chainID, db)?.head)
+             try await ChainCursorStore.cursor(chainID: chainID, db)?.head)
         }
     }
 
@@ -58,7 +58,7 @@ extension Gateway {
         let chainID = config.ethereum.chainID
         return try await database.transaction { db in
             guard let deposit = try await DepositStore.find(key: key, db) else { return nil }
-            return (deposit, try await DepositStore.cursor(chainID: chainID, db)?.head)
+            return (deposit, try await ChainCursorStore.cursor(chainID: chainID, db)?.head)
         }
     }
 

@@ -23,7 +23,7 @@ public struct LeaseFence: Sendable {
     /// Renews the lease in the caller's transaction; throws `LeaseLost` (rolling the
     /// transaction back) unless this holder still holds it.
     func hold(now: Int64, _ db: any SQLExecutor) async throws {
-        guard try await DepositStore.renewLease(name: name, holder: holder, now: now, expiresAt: now + leaseMillis, db) else {
+        guard try await LeaseStore.renewLease(name: name, holder: holder, now: now, expiresAt: now + leaseMillis, db) else {
             throw LeaseLost(name: name, holder: holder)
         }
     }

@@ -61,7 +61,7 @@ public struct WatcherService: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let now = clock.nowMillis()
             let holds = (try? await database.transaction { db in
-                try await DepositStore.acquireLease(name: Self.leaseName, holder: holder, now: now, expiresAt: now + settings.leaseSeconds * 1000, db)
+                try await LeaseStore.acquireLease(name: Self.leaseName, holder: holder, now: now, expiresAt: now + settings.leaseSeconds * 1000, db)
             }) ?? false
             if holds != leading {
                 leading = holds
@@ -104,7 +104,7 @@ public struct WatcherService: Service {
         }
         if leading {
             // Hand over at once rather than making the standby wait for expiry.
-            try? await database.transaction { db in try await DepositStore.releaseLease(name: Self.leaseName, holder: holder, db) }
+            try? await database.transaction { db in try await LeaseStore.releaseLease(name: Self.leaseName, holder: holder, db) }
         }
         logger.info("watcher stopped")
     }

@@ -1,57 +1,8 @@
 import GatewayCore
 
-/// A deposit row. Amounts are exact decimal text of the smallest unit.
-public struct DepositRecord: Sendable, Equatable {
-    public var key: String
-    /// `chain:tx:asset:ordinal` (`IdempotencyKey.depositIdentity`); nil for a token row of the
-    /// old format until its log is seen again.
-    public var identity: String?
-    public var chainID: UInt64
-    public var txHash: String
-    public var logIndex: Int64
-    public var account: String
-    public var address: String
-    public var asset: String
-    public var amountUnits: String
-    public var blockNumber: UInt64
-    public var blockHash: String
-    public var status: DepositStatus
-    public var reason: String?
-    public var usdCents: Int64?
-    public var exactUSD: String?
-    public var ratePair: String?
-    public var rateField: String?
-    public var ratePrice: String?
-    public var rateSource: String?
-    public var rateFetchedAtMillis: Int64?
-    public var seenAtMillis: Int64
-    public var updatedAtMillis: Int64
-    public var creditedAtMillis: Int64?
-
-    public init(
-        key: String, chainID: UInt64, txHash: String, logIndex: Int64, account: String, address: String, asset: String,
-        amountUnits: String, blockNumber: UInt64, blockHash: String, status: DepositStatus, reason: String? = nil,
-        seenAtMillis: Int64, identity: String? = nil
-    ) {
-        self.key = key
-        self.identity = identity
-        self.chainID = chainID
-        self.txHash = txHash
-        self.logIndex = logIndex
-        self.account = account
-        self.address = address
-        self.asset = asset
-        self.amountUnits = amountUnits
-        self.blockNumber = blockNumber
-        self.blockHash = blockHash
-        self.status = status
-        self.reason = reason
-        self.seenAtMillis = seenAtMillis
-        self.updatedAtMillis = seenAtMillis
-    }
-}
-
-/// Deposits, the canonical header window, the cursor and leases.
+/// Deposit rows: recording what the chain shows (matched by identity), their moves through the
+/// state machine (compare-and-set), and the queries the watcher, reconciliation and views make.
+/// The cursor and headers are `ChainCursorStore`'s, leases `LeaseStore`'s.
 public enum DepositStore {
     /// Records the deposits of a scan step seen in canonical blocks: one lookup of the stored
     /// rows of their transactions, matched by identity (`DepositMatching`), whose rows go
@@ -309,76 +260,6 @@ public enum DepositStore {
         return counts
     }
 
-    // MARK: - Headers, cursor, lease
-
-    public static func cursor(chainID: UInt64, _ db: any SQLExecutor) async throws -> (number: UInt64, head: UInt64)? {
-        guard let row = try await db.queryOne("SELECT number, head FROM chain_cursor WHERE chain_id = $1", [.int(Int64(chainID))]) else {
-            return nil
-        }
-        return (UInt64(try row.int("number")), UInt64(try row.int("head")))
-    }
-
-    public static func setCursor(chainID: UInt64, number: UInt64, head: UInt64, now: Int64, _ db: any SQLExecutor) async throws {
-        try await db.query(
-            """
-            INSERT INTO chain_cursor (chain_id, number, head, updated_at) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (chain_id) DO UPDATE SET number = excluded.number, head = excluded.head, updated_at = excluded.updated_at
-            """,
-            [.int(Int64(chainID)), .int(Int64(number)), .int(Int64(head)), .int(now)]
-        )
-    }
-
-    /// Stored canonical headers from `from` upward, by number.
-    public static func headers(chainID: UInt64, from: UInt64, _ db: any SQLExecutor) async throws -> [UInt64: (hash: String, parent: String)] {
-        var headers: [UInt64: (hash: String, parent: String)] = [:]
-        for row in try await db.query(
-            "SELECT number, hash, parent_hash FROM chain_headers WHERE chain_id = $1 AND number >= $2",
-            [.int(Int64(chainID)), .int(Int64(from))]
-        ) {
-            headers[UInt64(try row.int("number"))] = (try row.text("hash"), try row.text("parent_hash"))
-        }
-        return headers
-    }
-
-    /// Stores the canonical headers of a run of blocks (replacing any at those heights), in
-    /// multi-row statements.
-    public static func saveHeaders(chainID: UInt64, _ headers: [(number: UInt64, hash: String, parent: String)], _ db: any SQLExecutor) async throws {
-        for chunk in headers.chunked(insertChunk) {
-            var binds: [SQLValue] = []
-            var rows: [String] = []
-            for header in chunk {
-                let base = binds.count
-                rows.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4))")
-                binds += [.int(Int64(chainID)), .int(Int64(header.number)), .text(header.hash), .text(header.parent)]
-            }
-            try await db.query(
-                """
-                INSERT INTO chain_headers (chain_id, number, hash, parent_hash) VALUES \(rows.joined(separator: ", "))
-                ON CONFLICT (chain_id, number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash
-                """,
-                binds
-            )
-        }
-    }
-
-    /// Drops headers above `number` (after a reorg) or below `keepFrom` (outside the window).
-    public static func pruneHeaders(chainID: UInt64, above number: UInt64?, below keepFrom: UInt64?, _ db: any SQLExecutor) async throws {
-        if let number {
-            try await db.query("DELETE FROM chain_headers WHERE chain_id = $1 AND number > $2", [.int(Int64(chainID)), .int(Int64(number))])
-        }
-        if let keepFrom {
-            // Every `checkpointSpacing`-th header stays: the reorg walk's footholds below the window.
-            try await db.query(
-                "DELETE FROM chain_headers WHERE chain_id = $1 AND number < $2 AND number % \(checkpointSpacing) <> 0",
-                [.int(Int64(chainID)), .int(Int64(keepFrom))]
-            )
-        }
-    }
-
-    /// Below the window one header in this many is kept (about 20,000 a year on Ethereum), so a
-    /// reorg deeper than the window still finds a stored block the node agrees with.
-    public static let checkpointSpacing: UInt64 = 128
-
     /// Blocks of recorded deposits below `below` (their hash as recorded), highest first: more
     /// footholds for the reorg walk, wherever checkpoints are missing.
     public static func depositBlocks(chainID: UInt64, below: UInt64, limit: Int, _ db: any SQLExecutor) async throws -> [(number: UInt64, hash: String)] {
@@ -390,47 +271,6 @@ public enum DepositStore {
             """,
             [.int(Int64(chainID)), .int(Int64(below)), .int(Int64(limit))]
         ).map { (UInt64(try $0.int("block_number")), try $0.text("block_hash")) }
-    }
-
-    /// Stored checkpoint headers below `below`, highest first, at most `limit`.
-    public static func checkpoints(chainID: UInt64, below: UInt64, limit: Int, _ db: any SQLExecutor) async throws -> [(number: UInt64, hash: String)] {
-        try await db.query(
-            "SELECT number, hash FROM chain_headers WHERE chain_id = $1 AND number < $2 ORDER BY number DESC LIMIT $3",
-            [.int(Int64(chainID)), .int(Int64(below)), .int(Int64(limit))]
-        ).map { (UInt64(try $0.int("number")), try $0.text("hash")) }
-    }
-
-    /// Takes or renews the lease `name` for `holder` until `expiresAt`; true if we hold it.
-    public static func acquireLease(name: String, holder: String, now: Int64, expiresAt: Int64, _ db: any SQLExecutor) async throws -> Bool {
-        let rows = try await db.query(
-            """
-            INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
-            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-            WHERE leases.holder = excluded.holder OR leases.expires_at < $4
-            RETURNING holder
-            """,
-            [.text(name), .text(holder), .int(expiresAt), .int(now)]
-        )
-        return (try rows.first?.text("holder")) == holder
-    }
-
-    /// Renews the lease only if `holder` holds it and it has not expired: the fence every
-    /// fenced write transaction starts with. (On PostgreSQL the UPDATE keeps the row locked to
-    /// COMMIT, so no one takes the lease in between.)
-    ///
-    /// Holder equality alone decides, not expiry: a takeover rewrites `holder` and a release
-    /// deletes the row, so a holder that still finds its own name has had no writer beside it,
-    /// even if its lease ran out during a long read (a slow node, a wide rescan). Refusing it
-    /// then would only fail the step and repeat the same long read.
-    public static func renewLease(name: String, holder: String, now: Int64, expiresAt: Int64, _ db: any SQLExecutor) async throws -> Bool {
-        !(try await db.query(
-            "UPDATE leases SET expires_at = $1 WHERE name = $2 AND holder = $3 RETURNING holder",
-            [.int(expiresAt), .text(name), .text(holder)]
-        )).isEmpty
-    }
-
-    public static func releaseLease(name: String, holder: String, _ db: any SQLExecutor) async throws {
-        try await db.query("DELETE FROM leases WHERE name = $1 AND holder = $2", [.text(name), .text(holder)])
     }
 
     static let columns = """
