@@ -298,11 +298,11 @@ struct ChainFaultTests {
         var credited: [String: [UInt128]] = [:]
         var standing = [Int64](repeating: 0, count: accounts.count)
         for deposit in deposits {
-            let account = accounts.firstIndex(of: deposit.account) ?? 0
+            let account = accounts.firstIndex(of: deposit.account.rawValue) ?? 0
             switch deposit.status {
             case .credited:
-                credited[deposit.txHash.lowercased(), default: []].append(UInt128(deposit.amountUnits) ?? 0)
-                let cents = Self.cents(UInt128(deposit.amountUnits) ?? 0, asset: deposit.asset)
+                credited[deposit.txHash.lowercased(), default: []].append(deposit.amount.units)
+                let cents = Self.cents(deposit.amount.units, asset: deposit.asset.rawValue)
                 if deposit.usdCents != cents || deposit.ratePrice == nil {
                     problems.append("\(deposit.key): credited \(deposit.usdCents ?? -1) cents at \(deposit.ratePrice ?? "no rate"); the rate gives \(cents)")
                 }

@@ -9,20 +9,20 @@ import Testing
 /// The pure parts of reconciliation, without I/O.
 @Suite("Reconciliation rules")
 struct ReconcileRulesTests {
-    static func deposit(_ asset: String, _ units: String, _ status: DepositStatus) -> DepositRecord {
-        DepositRecord(
+    static func deposit(_ asset: String, _ units: String, _ status: DepositStatus) throws -> DepositRecord {
+        try DepositRecord(
             key: "eth:1:0x\(UUID().uuidString):-1", chainID: 1, txHash: "0x", logIndex: -1, account: "a", address: "0xabc", asset: asset,
             amountUnits: units, blockNumber: 1, blockHash: "0x", status: status, reason: nil, seenAtMillis: 0
         )
     }
 
-    @Test func balancesExplainDepositsThatArrivedMinusValueAndFeesSent() {
+    @Test func balancesExplainDepositsThatArrivedMinusValueAndFeesSent() throws {
         let deposits = [
-            Self.deposit("ETH", "1000000000000000000", .credited),
-            Self.deposit("ETH", "500", .seen),
-            Self.deposit("ETH", "999", .failed),  // never arrived
-            Self.deposit("ETH", "777", .orphaned),  // not on the chain
-            Self.deposit("USDT", "25000000", .credited),
+            try Self.deposit("ETH", "1000000000000000000", .credited),
+            try Self.deposit("ETH", "500", .seen),
+            try Self.deposit("ETH", "999", .failed),  // never arrived
+            try Self.deposit("ETH", "777", .orphaned),  // not on the chain
+            try Self.deposit("USDT", "25000000", .credited),
         ]
         let outgoing = [
             OutgoingTransfer(chainID: 1, txHash: "0x1", logIndex: -1, address: "0xabc", asset: "ETH", amountUnits: "400", feeUnits: "21", blockNumber: 2, blockHash: "0x"),

@@ -39,9 +39,9 @@ struct WatcherIdentityTests {
         let deposit = try #require(try await rig.deposits().first)
         let old = "eth:\(deposit.chainID):\(deposit.txHash.lowercased()):\(deposit.logIndex)"
         try await rig.gw.gateway.database.transaction { db in
-            try await db.query("UPDATE deposits SET deposit_key = $1, identity = NULL WHERE deposit_key = $2", [.text(old), .text(deposit.key)])
-            try await db.query("UPDATE outbox SET idempotency_key = $1 WHERE idempotency_key = $2", [.text(old), .text(deposit.key)])
-            try await db.query("UPDATE ledger_entries SET idempotency_key = $1 WHERE idempotency_key = $2", [.text(old), .text(deposit.key)])
+            try await db.query("UPDATE deposits SET deposit_key = $1, identity = NULL WHERE deposit_key = $2", [.text(old), .text(deposit.key.rawValue)])
+            try await db.query("UPDATE outbox SET idempotency_key = $1 WHERE idempotency_key = $2", [.text(old), .text(deposit.key.rawValue)])
+            try await db.query("UPDATE ledger_entries SET idempotency_key = $1 WHERE idempotency_key = $2", [.text(old), .text(deposit.key.rawValue)])
         }
     }
 
@@ -71,7 +71,7 @@ struct WatcherIdentityTests {
         let deposits = try await rig.deposits().filter { $0.txHash == tx }
         #expect(deposits.count == 1, "\(deposits)")
         let deposit = try #require(deposits.first)
-        #expect(deposit.status == .credited && !deposit.key.contains(":usdt:") && deposit.identity?.hasSuffix(":usdt:0") == true, "\(deposit)")
+        #expect(deposit.status == .credited && !deposit.key.rawValue.contains(":usdt:") && deposit.identity?.hasSuffix(":usdt:0") == true, "\(deposit)")
         #expect(try await rig.balance() == Self.usdtCents)
         let name = try OperatorName("t")
         let head = try await rig.devnet.mine(0)
@@ -110,7 +110,7 @@ struct WatcherIdentityTests {
         try await rig.watcher.pollOnce()
         #expect(try await rig.deposits().first?.status == .reorgedAfterCredit)
         #expect(try await rig.creditedBalance(0))
-        let key = try #require(try await rig.deposits().first?.key)
+        let key = try #require(try await rig.deposits().first?.key.rawValue)
         let keys = Set(try await rig.gw.gateway.outbox.list(status: nil, limit: 20).map(\.key.rawValue))
         #expect(keys == [key, "\(key):reversal", "\(key):recredit", "\(key):reversal:2", "\(key):recredit:2", "\(key):reversal:3"], "\(keys)")
     }
@@ -230,7 +230,7 @@ struct WatcherIdentityTests {
         try await rig.devnet.call("devnet_fault", #"[{"mode":"none"}]"#)
         let deposits = try await rig.deposits()
         #expect(deposits.map(\.txHash) == [tx], "found through the block's bloom, not lost behind the cursor")
-        #expect(deposits.first?.asset == "USDT" && deposits.first?.status == .credited)
+        #expect(deposits.first?.asset == .usdt && deposits.first?.status == .credited)
     }
 
     /// A provider that answers each log twice must not shift ordinals: two transfers in one
@@ -242,7 +242,7 @@ struct WatcherIdentityTests {
         let tx = try await rig.devnet.call("devnet_sendTokenTwice", "[\"\(rig.address)\", \"0xf4240\", \"0x1e8480\"]").stringValue ?? ""
         try await rig.devnet.mine(3)
         try await rig.watcher.pollOnce()
-        let keys = try await rig.deposits().map(\.key).sorted()
+        let keys = try await rig.deposits().map(\.key.rawValue).sorted()
         let chainID = rig.devnet.chainID
         #expect(keys == ["eth:\(chainID):\(tx.lowercased()):usdt:0", "eth:\(chainID):\(tx.lowercased()):usdt:1"])
         #expect(try await rig.gw.gateway.outbox.list(status: nil, limit: 10).count == 2)

@@ -74,7 +74,7 @@ struct WatcherTests {
         #expect(deposit.status == .credited)
         #expect(deposit.exactUSD == "1506.22500000000000000000")
         #expect(deposit.ratePrice == "3012.45" && deposit.rateSource == "cex.io ticker" && deposit.ratePair == "ETH/USD")
-        #expect(deposit.key.hasSuffix(":-1"))
+        #expect(deposit.key.rawValue.hasSuffix(":-1"))
         let api = try await rig.gw.request(.GET, "/v1/accounts/alice/deposits")
         #expect(api.json?["data"]?.objectValue == nil)
         if case .array(let rows)? = api.json?["data"] {
@@ -101,9 +101,9 @@ struct WatcherTests {
         try await rig.devnet.mine(3)
         try await rig.watcher.pollOnce()
         let deposits = try await rig.deposits()
-        #expect(deposits.filter { $0.asset == "USDT" }.count == 3)
+        #expect(deposits.filter { $0.asset == .usdt }.count == 3)
         #expect(deposits.filter { $0.status == .failed }.count == 1, "\(deposits)")
-        #expect(Set(deposits.filter { $0.asset == "USDT" }.map(\.txHash)).count == 2, "two transfers in one tx: two deposits")
+        #expect(Set(deposits.filter { $0.asset == .usdt }.map(\.txHash)).count == 2, "two transfers in one tx: two deposits")
         // 25 + 1 + 2.5 = 28.5 USDT at 1.0001 = 28.50285 → 2850 cents (three credits: 2500, 100, 250).
         #expect(try await rig.creditedBalance(2500 + 100 + 250))
         #expect(try await rig.deposits().filter { $0.status == .credited }.count == 3)

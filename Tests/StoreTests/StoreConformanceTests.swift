@@ -170,7 +170,7 @@ struct StoreConformanceTests {
     func repeatedKeysInOneStep(backend: TestBackend) async throws {
         let database = try await backend.openMigrated()
         defer { Task { await database.close() } }
-        let deposit = DepositRecord(
+        let deposit = try DepositRecord(
             key: "eth:1:0xaa:3", chainID: 1, txHash: "0xaa", logIndex: 3, account: "alice", address: "0xbb", asset: "USDT",
             amountUnits: "5", blockNumber: 7, blockHash: "0xcc", status: .seen, reason: nil, seenAtMillis: 0
         )
@@ -224,7 +224,7 @@ struct StoreConformanceTests {
             try await db.query("INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ('alice', 'USD', 0, 0)")
             var deposits: [DepositRecord] = []
             for n in 0..<30 {
-                var waiting = DepositRecord(
+                var waiting = try DepositRecord(
                     key: "eth:1:0xa\(n):usdt:0", chainID: 1, txHash: "0xa\(n)", logIndex: 0, account: "alice", address: "0xbb",
                     asset: "USDT", amountUnits: "5", blockNumber: 1, blockHash: "0xcc", status: .awaitingRate, seenAtMillis: 0,
                     identity: "1:0xa\(n):usdt:0"
@@ -232,14 +232,14 @@ struct StoreConformanceTests {
                 waiting.status = .awaitingRate
                 deposits.append(waiting)
             }
-            deposits.append(DepositRecord(
+            deposits.append(try DepositRecord(
                 key: "eth:1:0xee:-1", chainID: 1, txHash: "0xee", logIndex: -1, account: "alice", address: "0xbb", asset: "ETH",
                 amountUnits: "7", blockNumber: 2, blockHash: "0xdd", status: .seen, seenAtMillis: 0, identity: "1:0xee:eth:-1"
             ))
             try await DepositStore.observeMany(deposits, now: 1, db)
         }
         let ready = try await database.transaction { db in try await DepositStore.pendingFairly(chainID: 1, maxBlock: 10, limitPerGroup: 10, db) }
-        #expect(ready.filter { $0.asset == "USDT" }.count == 10)
-        #expect(ready.contains { $0.asset == "ETH" }, "the ETH deposit gets its turn")
+        #expect(ready.filter { $0.asset == .usdt }.count == 10)
+        #expect(ready.contains { $0.asset == .eth }, "the ETH deposit gets its turn")
     }
 }

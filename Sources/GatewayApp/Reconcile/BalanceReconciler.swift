@@ -123,7 +123,7 @@ public struct BalanceReconciler: Sendable {
     /// Deposits that really arrived (not failed, not reorged out) minus value and fees sent out.
     static func explained(asset: Asset, deposits: [DepositRecord], outgoing: [OutgoingTransfer]) -> BigInt {
         var total = BigInt(0)
-        for deposit in deposits where deposit.asset == asset.rawValue {
+        for deposit in deposits where deposit.asset == asset {
             guard ![.failed, .orphaned, .reorgedAfterCredit].contains(deposit.status) else { continue }
             total += BigInt(deposit.amountUnits) ?? 0
         }

@@ -54,10 +54,10 @@ public struct ChainReconciler: Sendable {
             let sameTxs = try await DepositStore.inTransactions(chainID: chainID, txs: Array(Set(detected.map(\.txHash))), db)
             return (ours, sameTxs)
         }
-        var known: [String: DepositRecord] = [:]
+        var known: [IdempotencyKey: DepositRecord] = [:]
         for record in ours + sameTxs { known[record.key] = record }
-        let outcomes = DepositMatching.match(onChain, known: Array(known.values))
-        var onChainKeys: Set<String> = []
+        let outcomes = try DepositMatching.match(onChain, known: Array(known.values))
+        var onChainKeys: Set<IdempotencyKey> = []
 
         var toObserve: [(DepositRecord, Int)] = []
         for (deposit, outcome) in zip(onChain, outcomes) {
@@ -71,7 +71,7 @@ public struct ChainReconciler: Sendable {
                 onChainKeys.insert(row.key)
             case .new(let deposit):
                 report.discrepancies.append(Discrepancy(
-                    kind: "missing_deposit", subject: deposit.key, account: deposit.account,
+                    kind: "missing_deposit", subject: deposit.key.rawValue, account: deposit.account.rawValue,
                     detail: "\(label) (\(deposit.status == .failed ? "failed tx" : "succeeded")); we have no record",
                     action: "--fix records it; it is credited once it has \(watcher.settings.confirmations) confirmations"
                 ))
@@ -80,7 +80,7 @@ public struct ChainReconciler: Sendable {
             }
             if record.amountUnits != deposit.amountUnits || record.account != deposit.account || record.asset != deposit.asset {
                 report.discrepancies.append(Discrepancy(
-                    kind: "amount_mismatch", subject: deposit.key, account: record.account,
+                    kind: "amount_mismatch", subject: deposit.key.rawValue, account: record.account.rawValue,
                     detail: "chain: \(label) for \(deposit.account); ours: \(record.amountUnits) \(record.asset) units for \(record.account)",
                     action: "investigate before any adjustment; the chain is the truth"
                 ))
@@ -88,7 +88,7 @@ public struct ChainReconciler: Sendable {
             }
             if (deposit.status == .failed) != (record.status == .failed) {
                 report.discrepancies.append(Discrepancy(
-                    kind: "status_mismatch", subject: deposit.key, account: record.account,
+                    kind: "status_mismatch", subject: deposit.key.rawValue, account: record.account.rawValue,
                     detail: "chain: transaction \(deposit.status == .failed ? "failed" : "succeeded"); ours: \(record.status.rawValue)",
                     action: record.status == .credited ? "a failed transaction was credited: reverse it with `gateway adjust`" : "investigate"
                 ))
@@ -97,14 +97,14 @@ public struct ChainReconciler: Sendable {
             switch record.status {
             case .orphaned:
                 report.discrepancies.append(Discrepancy(
-                    kind: "missing_deposit", subject: deposit.key, account: record.account,
+                    kind: "missing_deposit", subject: deposit.key.rawValue, account: record.account.rawValue,
                     detail: "\(label) is canonical; ours is orphaned from block \(record.blockNumber)",
                     action: "--fix records it again; it is credited once"
                 ))
                 toObserve.append((deposit, report.discrepancies.count - 1))
             case .reorgedAfterCredit:
                 report.discrepancies.append(Discrepancy(
-                    kind: "credit_back_on_chain", subject: deposit.key, account: record.account,
+                    kind: "credit_back_on_chain", subject: deposit.key.rawValue, account: record.account.rawValue,
                     detail: "\(label) is canonical again; ours says reorged_after_credit",
                     action: "--fix marks it credited again (and re-credits it if its credit was debited back)"
                 ))
@@ -112,7 +112,7 @@ public struct ChainReconciler: Sendable {
             default:
                 if record.blockHash != deposit.blockHash, record.status.isPending {
                     report.discrepancies.append(Discrepancy(
-                        kind: "wrong_block", subject: deposit.key, account: record.account,
+                        kind: "wrong_block", subject: deposit.key.rawValue, account: record.account.rawValue,
                         detail: "ours is in block \(record.blockNumber) \(record.blockHash); the canonical chain has it in \(deposit.blockNumber)",
                         action: "--fix moves it to the canonical block"
                     ))
@@ -135,14 +135,14 @@ public struct ChainReconciler: Sendable {
             let credited = record.status == .credited
             guard let nodeHash = nodeHashes[record.blockNumber] ?? nil, nodeHash != record.blockHash else {
                 report.discrepancies.append(Discrepancy(
-                    kind: "undetected", subject: record.key, account: record.account,
+                    kind: "undetected", subject: record.key.rawValue, account: record.account.rawValue,
                     detail: "recorded in block \(record.blockNumber) \(record.blockHash) (\(record.status.rawValue)), which the node still has, but this scan did not find it",
                     action: "run again (an endpoint may have answered incompletely); nothing is changed"
                 ))
                 continue
             }
             report.discrepancies.append(Discrepancy(
-                kind: "not_canonical", subject: record.key, account: record.account,
+                kind: "not_canonical", subject: record.key.rawValue, account: record.account.rawValue,
                 detail: "recorded in block \(record.blockNumber) \(record.blockHash) (\(record.status.rawValue)); the node has \(nodeHash) there",
                 action: credited ? "credited money left the chain: decide with `gateway adjust`" : "--fix marks it orphaned (never credited)"
             ))
@@ -234,10 +234,10 @@ public struct ChainReconciler: Sendable {
             try await watcher.write { db in
                 try await change(db)
                 try await AuditLog.append(
-                    "reconcile.chain.fix", subject: deposit.key, operator: name,
+                    "reconcile.chain.fix", subject: deposit.key.rawValue, operator: name,
                     details: .object([
                         "action": .string(action), "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
-                        "amount_units": .string(deposit.amountUnits), "asset": .string(deposit.asset),
+                        "amount_units": .string(deposit.amountUnits), "asset": .string(deposit.asset.rawValue),
                     ]),
                     now: now, db
                 )

@@ -26,7 +26,7 @@ enum DepositCompensation {
     static func compensations(of deposit: DepositRecord, _ db: any SQLExecutor) async throws -> (reversals: Int, recredits: Int) {
         func count(_ kind: KeyFormat.Compensation) async throws -> Int {
             var n = 0
-            while n < maxCompensationEpochs, try await OutboxStore.exists(key: KeyFormat.compensation(of: deposit.key, kind, epoch: n + 1), db) { n += 1 }
+            while n < maxCompensationEpochs, try await OutboxStore.exists(key: KeyFormat.compensation(of: deposit.key.rawValue, kind, epoch: n + 1), db) { n += 1 }
             return n
         }
         return (try await count(.reversal), try await count(.recredit))
@@ -36,7 +36,7 @@ enum DepositCompensation {
     static func reversal(of deposit: DepositRecord, epoch: Int = 1) throws -> OutboxRequest? {
         // The money may already be spent; the debit must land anyway.
         try compensation(
-            of: deposit, key: try IdempotencyKey.compensation(of: deposit.key, .reversal, epoch: epoch), direction: .debit, reason: "deep_reorg", allowNegative: true,
+            of: deposit, key: try IdempotencyKey.compensation(of: deposit.key.rawValue, .reversal, epoch: epoch), direction: .debit, reason: "deep_reorg", allowNegative: true,
             description: "Reversal: deposit \(deposit.txHash) left the canonical chain after it was credited",
             details: ["block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash)]
         )
@@ -45,7 +45,7 @@ enum DepositCompensation {
     /// The credit that undoes a reversal once its deposit is canonical again.
     static func recredit(of deposit: DepositRecord, epoch: Int = 1) throws -> OutboxRequest? {
         try compensation(
-            of: deposit, key: try IdempotencyKey.compensation(of: deposit.key, .recredit, epoch: epoch), direction: .credit, reason: "reincluded_after_deep_reorg", allowNegative: false,
+            of: deposit, key: try IdempotencyKey.compensation(of: deposit.key.rawValue, .recredit, epoch: epoch), direction: .credit, reason: "reincluded_after_deep_reorg", allowNegative: false,
             description: "Re-credit: deposit \(deposit.txHash) is on the canonical chain again"
         )
     }
@@ -58,10 +58,10 @@ enum DepositCompensation {
     ) throws -> OutboxRequest? {
         guard let cents = deposit.usdCents, cents > 0 else { return nil }
         return OutboxRequest(
-            key: key, account: try AccountID(deposit.account), direction: direction,
+            key: key, account: deposit.account, direction: direction,
             amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash, description: description,
             detailsJSON: JSONValue.object(details.merging([
-                "source": .string("ethereum"), "reason": .string(reason), "deposit_key": .string(deposit.key),
+                "source": .string("ethereum"), "reason": .string(reason), "deposit_key": .string(deposit.key.rawValue),
             ]) { _, common in common }).canonicalText,
             allowNegative: allowNegative
         )

@@ -48,8 +48,7 @@ struct DepositConfirmer: Sendable {
                 ])
                 continue
             }
-            guard let asset = Asset(rawValue: deposit.asset) else { continue }
-            let amount = try TokenAmount(unitsText: Substring(deposit.amountUnits), asset: asset)
+            let amount = deposit.amount
             switch DepositConversionDecision.decide(amount, book: book, now: now) {
             case .awaitRate(let reason):
                 // Written once when it starts waiting, not on every step of an outage.
@@ -79,7 +78,7 @@ struct DepositConfirmer: Sendable {
         }
         let rate = conversion.rate
         let details = JSONValue.object([
-            "source": .string("ethereum"), "chain_id": .int(Int64(chainID)), "asset": .string(deposit.asset),
+            "source": .string("ethereum"), "chain_id": .int(Int64(chainID)), "asset": .string(deposit.asset.rawValue),
             "amount_units": .string(deposit.amountUnits), "amount": .string(amount.description), "tx_hash": .string(deposit.txHash),
             "log_index": .int(deposit.logIndex), "block_number": .int(Int64(deposit.blockNumber)), "address": .string(deposit.address),
             "exact_usd": .string(conversion.exactUSD),
@@ -89,7 +88,7 @@ struct DepositConfirmer: Sendable {
             ]),
         ])
         let request = OutboxRequest(
-            key: try IdempotencyKey(deposit.key), account: try AccountID(deposit.account), direction: .credit,
+            key: deposit.key, account: deposit.account, direction: .credit,
             amount: try PositiveCents(conversion.cents.value), kind: .cryptoTopup, reference: deposit.txHash,
             description: "\(amount) deposit at \(rate.price) \(rate.pair.rawValue)", detailsJSON: details.canonicalText
         )

@@ -155,23 +155,30 @@ struct DepositDetector: Sendable {
             throw StoreError.decoding("address \(transfer.to) is in the book but has no account")
         }
         let key = transfer.asset == .eth
-            ? try IdempotencyKey.ethDeposit(chainID: chainID, txHash: transfer.txHash, logIndex: -1).rawValue
-            : try IdempotencyKey.ethTokenDeposit(chainID: chainID, txHash: transfer.txHash, asset: transfer.asset.rawValue, ordinal: transfer.ordinal).rawValue
+            ? try IdempotencyKey.ethDeposit(chainID: chainID, txHash: transfer.txHash, logIndex: -1)
+            : try IdempotencyKey.ethTokenDeposit(chainID: chainID, txHash: transfer.txHash, asset: transfer.asset.rawValue, ordinal: transfer.ordinal)
         let identity = IdempotencyKey.depositIdentity(chainID: chainID, txHash: transfer.txHash, asset: transfer.asset.rawValue, ordinal: transfer.ordinal)
         var status: DepositStatus = transfer.failed ? .failed : .seen
         var reason: String? = transfer.failed ? "receipt status 0: the transaction failed" : nil
-        var units = transfer.value.decimal128 ?? ""
-        if !transfer.value.fits128 {
+        var amount = TokenAmount(0, transfer.asset)
+        if let fitting = Self.amount(transfer.value, transfer.asset) {
+            amount = fitting
+        } else {
             // Beyond 128 bits no real ETH or USDT amount exists; never truncate, park it.
             status = .parked
             reason = "amount \(transfer.value.hex) exceeds 128 bits"
-            units = "0"
         }
         return DepositRecord(
-            key: key, chainID: chainID, txHash: transfer.txHash, logIndex: transfer.logIndex, account: owner.rawValue,
-            address: transfer.to.lowercaseHex, asset: transfer.asset.rawValue, amountUnits: units, blockNumber: transfer.block.number,
+            key: key, chainID: chainID, txHash: transfer.txHash, logIndex: transfer.logIndex, account: owner,
+            address: transfer.to.lowercaseHex, amount: amount, blockNumber: transfer.block.number,
             blockHash: transfer.block.hash, status: status, reason: reason, seenAtMillis: now, identity: identity
         )
+    }
+
+    /// The on-chain word as an amount; nil beyond 128 bits.
+    static func amount(_ value: Word256, _ asset: Asset) -> TokenAmount? {
+        guard value.fits128 else { return nil }
+        return TokenAmount(UInt128(value.limbs.2) << 64 | UInt128(value.limbs.3), asset)
     }
 
     /// Receipts of the candidate transactions: `eth_getBlockReceipts` for all their blocks in

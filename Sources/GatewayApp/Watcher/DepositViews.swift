@@ -7,15 +7,12 @@ import Store
 public enum DepositViews {
     public static func json(_ deposit: DepositRecord, head: UInt64?, required: UInt64) -> JSONValue {
         var fields: [String: JSONValue] = [
-            "key": .string(deposit.key), "account_id": .string(deposit.account), "asset": .string(deposit.asset),
+            "key": .string(deposit.key.rawValue), "account_id": .string(deposit.account.rawValue), "asset": .string(deposit.asset.rawValue),
             "amount_units": .string(deposit.amountUnits), "tx_hash": .string(deposit.txHash), "log_index": .int(deposit.logIndex),
             "address": .string(deposit.address), "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
             "status": .string(deposit.status.rawValue), "confirmations_required": .int(Int64(required)),
-            "seen_at": .string(Timestamp.rfc3339(millis: deposit.seenAtMillis)),
+            "seen_at": .string(Timestamp.rfc3339(millis: deposit.seenAtMillis)), "amount": .string(deposit.amount.description),
         ]
-        if let asset = Asset(rawValue: deposit.asset), let amount = try? TokenAmount(unitsText: Substring(deposit.amountUnits), asset: asset) {
-            fields["amount"] = .string(amount.description)
-        }
         if let head { fields["confirmations"] = .int(Int64(min(DepositRules.confirmations(block: deposit.blockNumber, head: head), 1_000_000))) }
         if let reason = deposit.reason { fields["reason"] = .string(reason) }
         if let cents = deposit.usdCents {
@@ -34,10 +31,9 @@ public enum DepositViews {
     public static func table(_ deposits: [DepositRecord], head: UInt64?, required: UInt64) -> TextTable {
         var table = TextTable("KEY", "ACCOUNT", "ASSET", "AMOUNT", "BLOCK", "CONF", "STATUS", "USD", "REASON")
         for deposit in deposits {
-            let amount = Asset(rawValue: deposit.asset).flatMap { try? TokenAmount(unitsText: Substring(deposit.amountUnits), asset: $0) }
             let confirmations = head.map { "\(min(DepositRules.confirmations(block: deposit.blockNumber, head: $0), 999))/\(required)" } ?? "?"
             table.add(
-                deposit.key, deposit.account, deposit.asset, amount?.description ?? deposit.amountUnits, "\(deposit.blockNumber)",
+                deposit.key.rawValue, deposit.account.rawValue, deposit.asset.rawValue, deposit.amount.description, "\(deposit.blockNumber)",
                 confirmations, deposit.status.rawValue, deposit.usdCents.map { Cents($0).description } ?? "-", deposit.reason ?? ""
             )
         }

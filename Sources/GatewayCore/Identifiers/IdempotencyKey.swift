@@ -51,6 +51,9 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible, Codab
         try Self(KeyFormat.compensation(of: depositKey, kind, epoch: epoch))
     }
 
+    /// Another fact at a stored deposit's position: the key with `#n`.
+    public static func variant(of key: IdempotencyKey, _ n: Int) throws(DomainError) -> Self { try Self(KeyFormat.variant(of: key.rawValue, n)) }
+
     /// An operator's adjustment.
     public static func adjustment(_ id: String) throws(DomainError) -> Self { try Self(KeyFormat.adjustment(id)) }
 

@@ -27,11 +27,16 @@ public enum KeyFormat {
     /// A token deposit by its stable identity (`eth:1:0x…:usdt:0`, `#n` for another fact at
     /// the same position).
     public static func ethTokenDeposit(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) -> String {
-        "eth:\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)" + (variant > 1 ? "#\(variant)" : "")
+        let key = "eth:\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)"
+        return variant > 1 ? Self.variant(of: key, variant) : key
     }
+    /// Another fact at a stored deposit's position (a re-inclusion that executed differently):
+    /// its key or identity with `#n`, n ≥ 2.
+    public static func variant(of keyOrIdentity: String, _ n: Int) -> String { "\(keyOrIdentity)#\(n)" }
     /// A deposit's identity on its chain, which re-observations match on (not a wallet key).
     public static func depositIdentity(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) -> String {
-        "\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)" + (variant > 1 ? "#\(variant)" : "")
+        let identity = "\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)"
+        return variant > 1 ? Self.variant(of: identity, variant) : identity
     }
 
     /// What a deposit's departures from and returns to the canonical chain do.

@@ -17,17 +17,17 @@ public enum DepositMatching {
     }
 
     /// - Parameter known: stored deposits of the detected transactions.
-    public static func match(_ detected: [DepositRecord], known: [DepositRecord]) -> [Outcome] {
+    public static func match(_ detected: [DepositRecord], known: [DepositRecord]) throws -> [Outcome] {
         var byTx: [String: [DepositRecord]] = [:]
         for row in known { byTx[row.txHash.lowercased(), default: []].append(row) }
-        var adoptedKeys: Set<String> = []
+        var adoptedKeys: Set<IdempotencyKey> = []
         var seen: Set<String> = []
         var inserted: [String: [DepositRecord]] = [:]
-        return detected.map { deposit in
+        return try detected.map { deposit in
             let rows = (byTx[deposit.txHash.lowercased()] ?? []) + (inserted[deposit.txHash.lowercased()] ?? [])
             guard let identity = deposit.identity else {
                 // A record without identity (built by hand) is matched by its key.
-                guard seen.insert("key " + deposit.key).inserted else { return .repeated }
+                guard seen.insert("key " + deposit.key.rawValue).inserted else { return .repeated }
                 return rows.first { $0.key == deposit.key }.map { .known($0) } ?? .new(deposit)
             }
             guard seen.insert(identity).inserted else { return .repeated }
@@ -54,7 +54,7 @@ public enum DepositMatching {
                 // meanwhile (a re-inclusion that executed differently) keeps it, and this row
                 // takes the next variant.
                 var adopted = row
-                adopted.identity = variants.isEmpty ? identity : "\(identity)#\(variants.count + 1)"
+                adopted.identity = variants.isEmpty ? identity : KeyFormat.variant(of: identity, variants.count + 1)
                 inserted[deposit.txHash.lowercased(), default: []].append(adopted)
                 return .adopted(row, identity: adopted.identity ?? identity)
             }
@@ -64,8 +64,8 @@ public enum DepositMatching {
             // row's credit: it gets the next variant of identity and key.
             var other = deposit
             let variant = variants.count + 1
-            other.identity = "\(identity)#\(variant)"
-            other.key = "\(deposit.key)#\(variant)"
+            other.identity = KeyFormat.variant(of: identity, variant)
+            other.key = try IdempotencyKey.variant(of: deposit.key, variant)
             other.reason = "re-included with another recipient or amount than \(variants[0].key)"
             inserted[deposit.txHash.lowercased(), default: []].append(other)
             return .new(other)

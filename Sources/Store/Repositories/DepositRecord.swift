@@ -1,18 +1,19 @@
 import GatewayCore
 
-/// A deposit row. Amounts are exact decimal text of the smallest unit.
+/// A deposit row, typed: its key, account, asset and amount are parsed once, by the detector
+/// from the node or by the row mapper from the store, and travel typed to the outbox.
 public struct DepositRecord: Sendable, Equatable {
-    public var key: String
+    public var key: IdempotencyKey
     /// `chain:tx:asset:ordinal` (`IdempotencyKey.depositIdentity`); nil for a token row of the
     /// old format until its log is seen again.
     public var identity: String?
     public var chainID: UInt64
     public var txHash: String
     public var logIndex: Int64
-    public var account: String
+    public var account: AccountID
     public var address: String
-    public var asset: String
-    public var amountUnits: String
+    /// In the asset's smallest unit; zero for a parked transfer beyond 128 bits.
+    public var amount: TokenAmount
     public var blockNumber: UInt64
     public var blockHash: String
     public var status: DepositStatus
@@ -29,8 +30,8 @@ public struct DepositRecord: Sendable, Equatable {
     public var creditedAtMillis: Int64?
 
     public init(
-        key: String, chainID: UInt64, txHash: String, logIndex: Int64, account: String, address: String, asset: String,
-        amountUnits: String, blockNumber: UInt64, blockHash: String, status: DepositStatus, reason: String? = nil,
+        key: IdempotencyKey, chainID: UInt64, txHash: String, logIndex: Int64, account: AccountID, address: String,
+        amount: TokenAmount, blockNumber: UInt64, blockHash: String, status: DepositStatus, reason: String? = nil,
         seenAtMillis: Int64, identity: String? = nil
     ) {
         self.key = key
@@ -40,8 +41,7 @@ public struct DepositRecord: Sendable, Equatable {
         self.logIndex = logIndex
         self.account = account
         self.address = address
-        self.asset = asset
-        self.amountUnits = amountUnits
+        self.amount = amount
         self.blockNumber = blockNumber
         self.blockHash = blockHash
         self.status = status
@@ -49,4 +49,8 @@ public struct DepositRecord: Sendable, Equatable {
         self.seenAtMillis = seenAtMillis
         self.updatedAtMillis = seenAtMillis
     }
+
+    public var asset: Asset { amount.asset }
+    /// Exact decimal text of the smallest unit, as stored and shown.
+    public var amountUnits: String { amount.unitsText }
 }

@@ -20,7 +20,7 @@ public enum DepositStore {
         for chainID in Set(deposits.map(\.chainID)) {
             known += try await inTransactions(chainID: chainID, txs: Array(Set(deposits.filter { $0.chainID == chainID }.map(\.txHash))), db)
         }
-        let matches = DepositMatching.match(deposits, known: known)
+        let matches = try DepositMatching.match(deposits, known: known)
         var fresh: [DepositRecord] = []
         var revived: [DepositRecord] = []
         for (deposit, outcome) in zip(deposits, matches) {
@@ -37,7 +37,7 @@ public enum DepositStore {
                 // An old-format row: it keeps its key; from now on it is found by identity.
                 try await db.query(
                     "UPDATE deposits SET identity = $1 WHERE deposit_key = $2 AND identity IS NULL",
-                    [.text(identity), .text(row.key)]
+                    [.text(identity), .text(row.key.rawValue)]
                 )
                 existing = row
             }
@@ -53,7 +53,7 @@ public enum DepositStore {
                 """,
                 [
                     .int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .int(deposit.logIndex), .text(next.rawValue),
-                    .optional(next == .failed ? deposit.reason : nil), .int(now), .text(existing.key), .text(existing.status.rawValue),
+                    .optional(next == .failed ? deposit.reason : nil), .int(now), .text(existing.key.rawValue), .text(existing.status.rawValue),
                 ]
             )
             guard !updated.isEmpty else { throw StoreError.conflict("deposit \(existing.key) changed while it was observed") }
@@ -66,8 +66,8 @@ public enum DepositStore {
                 let base = binds.count
                 rows.append("(" + (1...14).map { "$\(base + $0)" }.joined(separator: ", ") + ", $\(base + 13))")
                 binds += [
-                    .text(deposit.key), .int(Int64(deposit.chainID)), .text(deposit.txHash), .int(deposit.logIndex),
-                    .text(deposit.account), .text(deposit.address), .text(deposit.asset), .text(deposit.amountUnits),
+                    .text(deposit.key.rawValue), .int(Int64(deposit.chainID)), .text(deposit.txHash), .int(deposit.logIndex),
+                    .text(deposit.account.rawValue), .text(deposit.address), .text(deposit.asset.rawValue), .text(deposit.amountUnits),
                     .int(Int64(deposit.blockNumber)), .text(deposit.blockHash), .text(deposit.status.rawValue),
                     .optional(deposit.reason), .int(now), .optional(deposit.identity),
                 ]
@@ -105,7 +105,7 @@ public enum DepositStore {
             // Compare-and-set: only the status read is replaced.
             let updated = try await db.query(
                 "UPDATE deposits SET status = $1, reason = $2, updated_at = $3 WHERE deposit_key = $4 AND status = $5 RETURNING id",
-                [.text(deposit.status.rawValue), .optional(deposit.reason), .int(now), .text(deposit.key), .text(before.rawValue)]
+                [.text(deposit.status.rawValue), .optional(deposit.reason), .int(now), .text(deposit.key.rawValue), .text(before.rawValue)]
             )
             guard !updated.isEmpty else { throw StoreError.conflict("deposit \(deposit.key) changed during a reorg") }
             changed.append(deposit)
@@ -189,7 +189,7 @@ public enum DepositStore {
 
     /// Moves a still-pending deposit to `status`; false if another watcher got there first.
     public static func transition(
-        key: String, to status: DepositStatus, reason: String?, now: Int64, _ db: any SQLExecutor
+        key: IdempotencyKey, to status: DepositStatus, reason: String?, now: Int64, _ db: any SQLExecutor
     ) async throws -> Bool {
         guard DepositStatus.pending.contains(where: { $0.canMove(to: status) }) else {
             throw StoreError.conflict("a pending deposit never moves to \(status.rawValue)")
@@ -199,7 +199,7 @@ public enum DepositStore {
             UPDATE deposits SET status = $1, reason = $2, updated_at = $3
             WHERE deposit_key = $4 AND status IN \(DepositStatus.sqlList(DepositStatus.pending)) RETURNING id
             """,
-            [.text(status.rawValue), .optional(reason), .int(now), .text(key)]
+            [.text(status.rawValue), .optional(reason), .int(now), .text(key.rawValue)]
         )).isEmpty
     }
 
@@ -224,7 +224,7 @@ public enum DepositStore {
     }
 
     /// Marks a pending deposit credited with its conversion; false if it was not pending.
-    public static func markCredited(key: String, _ credit: CreditRecord, now: Int64, _ db: any SQLExecutor) async throws -> Bool {
+    public static func markCredited(key: IdempotencyKey, _ credit: CreditRecord, now: Int64, _ db: any SQLExecutor) async throws -> Bool {
         !(try await db.query(
             """
             UPDATE deposits SET status = '\(DepositStatus.credited.rawValue)', reason = NULL, usd_cents = $1, exact_usd = $2, rate_pair = $3,
@@ -233,7 +233,7 @@ public enum DepositStore {
             """,
             [
                 .int(credit.usdCents), .text(credit.exactUSD), .text(credit.pair), .text(credit.field), .text(credit.price),
-                .text(credit.source), .int(credit.fetchedAtMillis), .int(now), .text(key),
+                .text(credit.source), .int(credit.fetchedAtMillis), .int(now), .text(key.rawValue),
             ]
         )).isEmpty
     }
@@ -281,10 +281,18 @@ public enum DepositStore {
 
     static func record(_ row: SQLRow) throws -> DepositRecord {
         guard let status = DepositStatus(rawValue: try row.text("status")) else { throw StoreError.decoding("unknown deposit status") }
+        guard let asset = Asset(rawValue: try row.text("asset")) else { throw StoreError.decoding("unknown deposit asset") }
+        let key: IdempotencyKey, account: AccountID, amount: TokenAmount
+        do {
+            key = try IdempotencyKey(try row.text("deposit_key"))
+            account = try AccountID(try row.text("account_id"))
+            amount = try TokenAmount(unitsText: Substring(try row.text("amount_units")), asset: asset)
+        } catch let error as DomainError {
+            throw StoreError.decoding("deposit row: \(error.message)")
+        }
         var record = DepositRecord(
-            key: try row.text("deposit_key"), chainID: UInt64(try row.int("chain_id")), txHash: try row.text("tx_hash"),
-            logIndex: try row.int("log_index"), account: try row.text("account_id"), address: try row.text("address"),
-            asset: try row.text("asset"), amountUnits: try row.text("amount_units"),
+            key: key, chainID: UInt64(try row.int("chain_id")), txHash: try row.text("tx_hash"),
+            logIndex: try row.int("log_index"), account: account, address: try row.text("address"), amount: amount,
             blockNumber: UInt64(try row.int("block_number")), blockHash: try row.text("block_hash"), status: status,
             reason: try row.optionalText("reason"), seenAtMillis: try row.int("seen_at"), identity: try row.optionalText("identity")
         )
