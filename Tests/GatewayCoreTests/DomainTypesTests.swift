@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func idempotencyKeys() throws {
-        #expect(try IdempotencyKey.ethDeposit(chainID: 1, txHash: "0xABC", logIndex: -1).rawValue == "eth:1:0xabc:-1")
+        #expect(try IdempotencyKey.nativeDeposit(chainID: 1, txHash: "0xABC", logIndex: -1).rawValue == "eth:1:0xabc:-1")
         #expect(try IdempotencyKey.stripeDispute("dp_1", reversal: true).rawValue == "stripe:dp_1:reversal")
         #expect(throws: DomainError.self) { try IdempotencyKey("has space") }
         #expect(throws: DomainError.self) { try IdempotencyKey("") }

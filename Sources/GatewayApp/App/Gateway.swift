@@ -159,7 +159,7 @@ public final class Gateway: Sendable {
             endpoints: config.ethereum.rpcURLs, timeoutMillis: config.ethereum.rpcTimeoutMillis
         ))
         return ChainWatcher(
-            node: node, settings: config.ethereum, database: database, addressBook: addressBook.book(depositAddresses),
+            node: node, chain: .ethereum(config.ethereum), settings: config.ethereum, database: database, addressBook: addressBook.book(depositAddresses),
             rates: ratesRepository, clock: clock, metrics: metrics, logger: logger.with(component: "watcher")
         )
     }

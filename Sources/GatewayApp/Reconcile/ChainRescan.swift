@@ -26,10 +26,10 @@ public struct ChainRescan: Sendable {
         let holder = LeaseFence.newHolder("reconcile")
         let now = clock.nowMillis()
         let taken = try await database.transaction { [leaseMillis] db in
-            try await LeaseStore.acquireLease(name: WatcherService.leaseName, holder: holder, now: now, expiresAt: now + leaseMillis, db)
+            try await LeaseStore.acquireLease(name: watcher.chain.leaseName, holder: holder, now: now, expiresAt: now + leaseMillis, db)
         }
         if taken {
-            let fenced = watcher.fenced(by: LeaseFence(name: WatcherService.leaseName, holder: holder, leaseMillis: leaseMillis))
+            let fenced = watcher.fenced(by: LeaseFence(name: watcher.chain.leaseName, holder: holder, leaseMillis: leaseMillis))
             let result: Result<ReconcileReport, any Error>
             do {
                 result = .success(try await ChainReconciler(watcher: fenced, database: database)
@@ -37,7 +37,7 @@ public struct ChainRescan: Sendable {
             } catch {
                 result = .failure(error)
             }
-            try? await database.transaction { db in try await LeaseStore.releaseLease(name: WatcherService.leaseName, holder: holder, db) }
+            try? await database.transaction { db in try await LeaseStore.releaseLease(name: watcher.chain.leaseName, holder: holder, db) }
             return try result.get()
         }
         let chainID = watcher.chainID

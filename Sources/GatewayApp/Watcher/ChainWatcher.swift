@@ -13,6 +13,8 @@ import Store
 /// and tests call it directly after mining blocks.
 public struct ChainWatcher: Sendable {
     var node: any EthereumNode
+    /// The chain it follows: id, depth, assets and contracts, address codec, RPC dialect.
+    public let chain: ChainDescription
     /// The endpoint steps use: kept while steps succeed, the next one after a failed step.
     let endpoints = EndpointChoice()
     let settings: GatewayConfig.EthereumSettings
@@ -39,10 +41,10 @@ public struct ChainWatcher: Sendable {
 
     /// The jobs of a step, on this step's node.
     var detector: DepositDetector {
-        DepositDetector(node: node, settings: settings, addressBook: addressBook, database: database, metrics: metrics)
+        DepositDetector(node: node, chain: chain, settings: settings, addressBook: addressBook, database: database, metrics: metrics)
     }
     var confirmer: DepositConfirmer {
-        DepositConfirmer(node: node, settings: settings, database: database, rates: rates, clock: clock, metrics: metrics, logger: logger, write: write)
+        DepositConfirmer(node: node, chain: chain, database: database, rates: rates, clock: clock, metrics: metrics, logger: logger, write: write)
     }
 
     public struct StepReport: Sendable, Equatable {
@@ -53,7 +55,7 @@ public struct ChainWatcher: Sendable {
         public var credited = 0
     }
 
-    var chainID: UInt64 { settings.chainID }
+    var chainID: UInt64 { chain.chainID }
 
     /// Checks `eth_chainId` against the configuration; the watcher refuses to run otherwise.
     public func checkChain() async throws {

@@ -8,7 +8,7 @@ import Store
 /// rate of that moment; writes each credit with its status change, under the watcher's lease.
 struct DepositConfirmer: Sendable {
     let node: any EthereumNode
-    let settings: GatewayConfig.EthereumSettings
+    let chain: ChainDescription
     let database: any Database
     let rates: RatesRepository
     let clock: WallClock
@@ -16,7 +16,7 @@ struct DepositConfirmer: Sendable {
     let logger: Logger
     let write: FencedWrites
 
-    var chainID: UInt64 { settings.chainID }
+    var chainID: UInt64 { chain.chainID }
 
     /// Deposits confirmed per step, per asset and status: deposits waiting for one asset's
     /// rate never hold back another asset's, nor new deposits of the same asset.
@@ -24,8 +24,8 @@ struct DepositConfirmer: Sendable {
 
     /// Credits deposits that are deep enough and whose block is still canonical now.
     func confirm(head: UInt64) async throws -> Int {
-        guard head + 1 >= settings.confirmations else { return 0 }
-        let maxBlock = head + 1 - settings.confirmations
+        guard head + 1 >= chain.confirmations else { return 0 }
+        let maxBlock = head + 1 - chain.confirmations
         let ready = try await database.transaction { db in
             try await DepositStore.pendingFairly(chainID: chainID, maxBlock: maxBlock, limitPerGroup: Self.confirmBatch, db)
         }
@@ -78,7 +78,7 @@ struct DepositConfirmer: Sendable {
         }
         let rate = conversion.rate
         let details = JSONValue.object([
-            "source": .string("ethereum"), "chain_id": .int(Int64(chainID)), "asset": .string(deposit.asset.rawValue),
+            "source": .string(chain.chain.rawValue), "chain_id": .int(Int64(chainID)), "asset": .string(deposit.asset.rawValue),
             "amount_units": .string(deposit.amountUnits), "amount": .string(amount.description), "tx_hash": .string(deposit.txHash),
             "log_index": .int(deposit.logIndex), "block_number": .int(Int64(deposit.blockNumber)), "address": .string(deposit.address),
             "exact_usd": .string(conversion.exactUSD),

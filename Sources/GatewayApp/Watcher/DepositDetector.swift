@@ -8,12 +8,14 @@ import Store
 /// the node and the address book, and writes nothing.
 struct DepositDetector: Sendable {
     let node: any EthereumNode
+    let chain: ChainDescription
+    /// Scanning limits (`logsMaxRange`).
     let settings: GatewayConfig.EthereumSettings
     let addressBook: AddressBook
     let database: any Database
     let metrics: GatewayMetrics
 
-    var chainID: UInt64 { settings.chainID }
+    var chainID: UInt64 { chain.chainID }
 
     /// What a run of consecutive blocks holds for us.
     public struct Detection: Sendable {
@@ -30,9 +32,11 @@ struct DepositDetector: Sendable {
         guard let first = blocks.first, let last = blocks.last else { return found }
         let hashes = Dictionary(uniqueKeysWithValues: blocks.map { ($0.header.number, $0.header.hash) })
         var incoming: [Incoming] = []
-        // ETH: top-level transactions to a deposit address with value, or from one, and their receipts.
+        // The native coin (ETH): top-level transactions to a deposit address with value, or from
+        // one, and their receipts. A chain whose native coin is not credited skips this.
+        let native = chain.nativeAsset ?? .eth
         var candidates: [(block: Block, txs: [ChainTransaction])] = []
-        for block in blocks {
+        for block in blocks where chain.nativeAsset != nil {
             let txs = block.transactions.filter { tx in
                 if let from = tx.from, addressBook.contains(from) { return true }
                 guard let to = tx.to, !tx.value.isZero else { return false }
@@ -48,14 +52,14 @@ struct DepositDetector: Sendable {
                 }
                 if let to = tx.to, !tx.value.isZero, addressBook.contains(to) {
                     incoming.append(Incoming(
-                        txHash: tx.hash, logIndex: -1, to: to, asset: .eth, value: tx.value, block: block.header, failed: receipt.status != 1, ordinal: -1
+                        txHash: tx.hash, logIndex: -1, to: to, asset: native, value: tx.value, block: block.header, failed: receipt.status != 1, ordinal: -1
                     ))
                 }
                 if let from = tx.from, addressBook.contains(from) {
                     // A failed transaction moves no value but still pays its fee.
                     let fee = (receipt.gasUsed?.big ?? 0) * (receipt.effectiveGasPrice?.big ?? 0)
                     found.outgoing.append(OutgoingTransfer(
-                        chainID: chainID, txHash: tx.hash, logIndex: -1, address: from.lowercaseHex, asset: Asset.eth.rawValue,
+                        chainID: chainID, txHash: tx.hash, logIndex: -1, address: from.lowercaseHex, asset: native.rawValue,
                         amountUnits: receipt.status == 1 ? tx.value.big.description : "0", feeUnits: fee.description,
                         blockNumber: block.header.number, blockHash: block.header.hash
                     ))
@@ -65,13 +69,17 @@ struct DepositDetector: Sendable {
         // USDT: Transfer logs of the configured contract to or from a deposit address. A
         // transfer's identity is its position among its transaction's Transfer logs of the
         // contract, which a reorg that moves the transaction does not change.
-        var logs = try await transferLogs(from: first.header.number, to: last.header.number)
-        logs += try await logsLeftOut(of: blocks, answered: logs)
-        logs = try Self.distinct(logs)
-        let ordinals = Self.ordinals(logs, contract: settings.usdtContract)
+        var logs: [ChainLog] = []
+        if let contract = chain.tokens[.usdt] {
+            logs = try await transferLogs(contract, from: first.header.number, to: last.header.number)
+            logs += try await logsLeftOut(contract, of: blocks, answered: logs)
+            logs = try Self.distinct(logs)
+        }
+        let contract = chain.tokens[.usdt]
+        let ordinals = contract.map { Self.ordinals(logs, contract: $0) } ?? [:]
         for log in logs {
             guard !log.removed, log.topics.count == 3, log.topics[0] == erc20TransferTopic,
-                  log.address == settings.usdtContract, let hash = hashes[log.blockNumber], log.data.count == 32 else { continue }
+                  log.address == contract, let hash = hashes[log.blockNumber], log.data.count == 32 else { continue }
             guard log.blockHash == hash else { return nil }
             let value = Self.uint256(log.data)
             if let recipient = Self.topicAddress(log.topics[2]), addressBook.contains(recipient) {
@@ -154,9 +162,7 @@ struct DepositDetector: Sendable {
         guard let owner = owners[transfer.to.lowercaseHex] else {
             throw StoreError.decoding("address \(transfer.to) is in the book but has no account")
         }
-        let key = transfer.asset == .eth
-            ? try IdempotencyKey.ethDeposit(chainID: chainID, txHash: transfer.txHash, logIndex: -1)
-            : try IdempotencyKey.ethTokenDeposit(chainID: chainID, txHash: transfer.txHash, asset: transfer.asset.rawValue, ordinal: transfer.ordinal)
+        let key = try chain.depositKey(txHash: transfer.txHash, asset: transfer.asset, ordinal: transfer.ordinal)
         let identity = IdempotencyKey.depositIdentity(chainID: chainID, txHash: transfer.txHash, asset: transfer.asset.rawValue, ordinal: transfer.ordinal)
         var status: DepositStatus = transfer.failed ? .failed : .seen
         var reason: String? = transfer.failed ? "receipt status 0: the transaction failed" : nil
@@ -204,7 +210,7 @@ struct DepositDetector: Sendable {
 
     /// `eth_getLogs` in spans of at most ETH_LOGS_MAX_RANGE, halving a span while the provider
     /// answers with a range or result limit.
-    func transferLogs(from: UInt64, to: UInt64) async throws -> [ChainLog] {
+    func transferLogs(_ contract: EthereumAddress, from: UInt64, to: UInt64) async throws -> [ChainLog] {
         var logs: [ChainLog] = []
         var start = from
         var span = settings.logsMaxRange
@@ -212,7 +218,7 @@ struct DepositDetector: Sendable {
             let end = min(to, start + span - 1)
             let result: Result<[ChainLog], RPCError>
             do {
-                result = .success(try await node.logs(address: settings.usdtContract, topic0: erc20TransferTopic, from: start, to: end))
+                result = .success(try await node.logs(address: contract, topic0: erc20TransferTopic, from: start, to: end))
             } catch let error as RPCError {
                 result = .failure(error)
             }
@@ -235,8 +241,7 @@ struct DepositDetector: Sendable {
     /// is asked again by its hash (EIP-234), which a node without the block answers with an
     /// error, failing the step. A bloom's false "maybe" costs one call; it never says "no"
     /// wrongly. Blocks without a bloom cannot be checked.
-    func logsLeftOut(of blocks: [Block], answered: [ChainLog]) async throws -> [ChainLog] {
-        let contract = settings.usdtContract
+    func logsLeftOut(_ contract: EthereumAddress, of blocks: [Block], answered: [ChainLog]) async throws -> [ChainLog] {
         let covered = Set(answered.lazy.filter { $0.address == contract && $0.topics.first == erc20TransferTopic }.map(\.blockNumber))
         let doubtful = blocks.filter { block in
             guard !covered.contains(block.header.number), let bloom = block.logsBloom else { return false }

@@ -15,12 +15,11 @@ public struct WatcherService: Service {
     let logger: Logger
     let holder: String
 
-    static let leaseName = "eth-watcher"
 
     public init(watcher: ChainWatcher, database: any Database, settings: GatewayConfig.EthereumSettings, clock: WallClock, metrics: GatewayMetrics, logger: Logger) {
         let holder = LeaseFence.newHolder()
         // Every write of a step renews and checks the lease: a step that outlasts it writes nothing.
-        self.watcher = watcher.fenced(by: LeaseFence(name: Self.leaseName, holder: holder, leaseMillis: settings.leaseSeconds * 1000))
+        self.watcher = watcher.fenced(by: LeaseFence(name: watcher.chain.leaseName, holder: holder, leaseMillis: settings.leaseSeconds * 1000))
         self.holder = holder
         self.database = database
         self.settings = settings
@@ -61,7 +60,7 @@ public struct WatcherService: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let now = clock.nowMillis()
             let holds = (try? await database.transaction { db in
-                try await LeaseStore.acquireLease(name: Self.leaseName, holder: holder, now: now, expiresAt: now + settings.leaseSeconds * 1000, db)
+                try await LeaseStore.acquireLease(name: watcher.chain.leaseName, holder: holder, now: now, expiresAt: now + settings.leaseSeconds * 1000, db)
             }) ?? false
             if holds != leading {
                 leading = holds
@@ -104,7 +103,7 @@ public struct WatcherService: Service {
         }
         if leading {
             // Hand over at once rather than making the standby wait for expiry.
-            try? await database.transaction { db in try await LeaseStore.releaseLease(name: Self.leaseName, holder: holder, db) }
+            try? await database.transaction { db in try await LeaseStore.releaseLease(name: watcher.chain.leaseName, holder: holder, db) }
         }
         logger.info("watcher stopped")
     }

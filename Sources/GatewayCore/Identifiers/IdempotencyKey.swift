@@ -29,16 +29,18 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible, Codab
         try Self(reversal ? KeyFormat.stripeDisputeReversal(dispute) : KeyFormat.stripe(dispute))
     }
     /// A native-coin deposit: one per transaction (`-1`), the same format as ever.
-    public static func ethDeposit(chainID: UInt64, txHash: String, logIndex: Int) throws(DomainError) -> Self {
-        try Self(KeyFormat.ethDeposit(chainID: chainID, txHash: txHash, logIndex: logIndex))
+    public static func nativeDeposit(chain: Chain = .ethereum, chainID: UInt64, txHash: String, logIndex: Int) throws(DomainError) -> Self {
+        try Self(KeyFormat.nativeDeposit(chain: chain, chainID: chainID, txHash: txHash, logIndex: logIndex))
     }
 
     /// A token deposit by its stable identity: the asset and the transfer's position among its
     /// transaction's Transfer logs of the token contract (`eth:1:0x…:usdt:0`). Keys written
     /// before carried the block-wide log index (`eth:1:0x…:7`); those rows keep them.
     /// `variant` > 1 marks a re-included log whose amount or recipient differs: another fact.
-    public static func ethTokenDeposit(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) throws(DomainError) -> Self {
-        try Self(KeyFormat.ethTokenDeposit(chainID: chainID, txHash: txHash, asset: asset, ordinal: ordinal, variant: variant))
+    public static func tokenDeposit(
+        chain: Chain = .ethereum, chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1
+    ) throws(DomainError) -> Self {
+        try Self(KeyFormat.tokenDeposit(chain: chain, chainID: chainID, txHash: txHash, asset: asset, ordinal: ordinal, variant: variant))
     }
 
     /// A deposit's identity on its chain, which re-observations match on.

@@ -21,13 +21,15 @@ public enum KeyFormat {
     public static func correction(of key: String) -> String { "\(key):correction" }
 
     /// A native-coin deposit: one per transaction (`-1`), the same format as ever.
-    public static func ethDeposit(chainID: UInt64, txHash: String, logIndex: Int) -> String {
-        "eth:\(chainID):\(txHash.lowercased()):\(logIndex)"
+    public static func nativeDeposit(chain: Chain = .ethereum, chainID: UInt64, txHash: String, logIndex: Int) -> String {
+        "\(chain.keyPrefix):\(chainID):\(txHash.lowercased()):\(logIndex)"
     }
-    /// A token deposit by its stable identity (`eth:1:0x…:usdt:0`, `#n` for another fact at
-    /// the same position).
-    public static func ethTokenDeposit(chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1) -> String {
-        let key = "eth:\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)"
+    /// A token deposit by its stable identity (`eth:1:0x…:usdt:0`, `tron:728126428:0x…:usdt:0`;
+    /// `#n` for another fact at the same position).
+    public static func tokenDeposit(
+        chain: Chain = .ethereum, chainID: UInt64, txHash: String, asset: String, ordinal: Int, variant: Int = 1
+    ) -> String {
+        let key = "\(chain.keyPrefix):\(chainID):\(txHash.lowercased()):\(asset.lowercased()):\(ordinal)"
         return variant > 1 ? Self.variant(of: key, variant) : key
     }
     /// Another fact at a stored deposit's position (a re-inclusion that executed differently):
