@@ -39,7 +39,7 @@ func seedAddresses(_ gateway: Gateway, count: Int, key: DepositKey) async throws
                 let index = start + offset
                 try await db.query("INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ($1, 'USD', 0, 0)", [.text("b\(index)")])
                 try await db.query(
-                    "INSERT INTO deposit_addresses (account_id, key_id, address_index, address, created_at) VALUES ($1, $2, $3, $4, 0)",
+                    "INSERT INTO deposit_addresses (account_id, chain, key_id, address_index, address, created_at) VALUES ($1, 'ethereum', $2, $3, $4, 0)",
                     [.text("b\(index)"), .text(key.keyID), .int(Int64(index)), .text(address)]
                 )
             }
@@ -67,7 +67,7 @@ case "memory":
     guard let key = gateway.depositKey else { fatalError("no deposit key") }
     _ = try await seedAddresses(gateway, count: count, key: key)
     let before = residentMB()
-    let book = AddressBook(store: gateway.depositAddresses)
+    let book = AddressBook(store: gateway.depositAddresses, chain: .ethereum)
     let started = ContinuousClock.now
     try await book.refresh()
     let loaded = ContinuousClock.now - started

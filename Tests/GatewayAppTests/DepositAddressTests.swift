@@ -50,6 +50,45 @@ struct DepositAddressTests {
         #expect(bob.json?["address"]?.stringValue == Self.abandonAddresses[1])
     }
 
+    /// The mnemonic's m/44'/195'/0'/0 (SLIP-44 coin 195) and its first Tron addresses.
+    static let abandonTronXpub =
+        "xpub6EuK4CZWW5urEHdwAVDdDw327danAtccFcrXYvgf1DHrPXRwErt36xStQ2PNhn4hpwzPbzJ8pJVpewgChRnSs59q5Ay61GCfQZKUe71gbLq"
+
+    @Test("one address per account and chain: Ethereum and Tron side by side", arguments: TestBackend.available)
+    func oneAddressPerAccountAndChain(backend: TestBackend) async throws {
+        let gw = try await TestGateway.start(backend: backend, environment: [
+            "ETH_XPUB": Self.abandonXpub, "TRON_XPUB": Self.abandonTronXpub,
+        ], parts: [.internalHTTP])
+        defer { Task { await gw.stop() } }
+        try await gw.createAccount("alice")
+        let tron = try await gw.request(.POST, "/v1/accounts/alice/deposit-address?chain=tron")
+        #expect(tron.status == 201)
+        #expect(tron.json?["address"]?.stringValue == "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH")
+        #expect(tron.json?["chain"]?.stringValue == "tron" && tron.json?["chain_id"] == .int(728_126_428))
+        #expect(tron.json?["assets"] == .array([.string("USDT")]) && tron.json?["index"] == .int(0))
+        #expect(try await gw.request(.POST, "/v1/accounts/alice/deposit-address?chain=tron").status == 200, "kept, not reassigned")
+        // Without `chain`, or with chain=ethereum, it is Ethereum, as before.
+        let ethereum = try await gw.request(.POST, "/v1/accounts/alice/deposit-address")
+        #expect(ethereum.status == 201 && ethereum.json?["address"]?.stringValue == Self.abandonAddresses[0])
+        #expect(ethereum.json?["chain"]?.stringValue == "ethereum")
+        #expect(try await gw.request(.GET, "/v1/accounts/alice/deposit-address?chain=ethereum").json?["address"] == ethereum.json?["address"])
+        let list = try await gw.request(.GET, "/v1/accounts/alice/deposit-addresses")
+        #expect(list.json?["object"]?.stringValue == "list")
+        #expect(list.json?["data"]?.arrayValue?.compactMap { $0["chain"]?.stringValue } == ["tron", "ethereum"])
+        let unknown = try await gw.request(.POST, "/v1/accounts/alice/deposit-address?chain=bitcoin")
+        #expect(unknown.status == 422 && unknown.json?["error"]?["code"]?.stringValue == "invalid_chain")
+    }
+
+    @Test func aChainWithoutAKeyIsNotEnabled() async throws {
+        let gw = try await TestGateway.start(backend: .sqlite, environment: ["ETH_XPUB": Self.abandonXpub], parts: [.internalHTTP])
+        defer { Task { await gw.stop() } }
+        try await gw.createAccount("alice")
+        let refused = try await gw.request(.POST, "/v1/accounts/alice/deposit-address?chain=tron")
+        #expect(refused.status == 409 && refused.json?["error"]?["code"]?.stringValue == "chain_not_enabled")
+        #expect(refused.json?["error"]?["message"]?.stringValue?.contains("TRON_XPUB") == true)
+        #expect(try await gw.request(.GET, "/v1/accounts/alice/deposit-addresses").json?["data"] == .array([]))
+    }
+
     @Test("200 concurrent first requests get distinct indices and addresses", arguments: TestBackend.available)
     func concurrentAssignment(backend: TestBackend) async throws {
         let gw = try await TestGateway.start(backend: backend, environment: ["ETH_XPUB": Self.abandonXpub], parts: [.internalHTTP])
@@ -108,12 +147,45 @@ struct DepositAddressTests {
         #expect(fresh.json?["address"] != kept.json?["address"])
     }
 
+    @Test func eachChainHasItsOwnFingerprintLock() async throws {
+        let location = try await TestBackend.sqlite.freshLocation()
+        let first = try await TestGateway.start(backend: .sqlite, location: location, environment: [
+            "ETH_XPUB": Self.abandonXpub, "TRON_XPUB": Self.abandonTronXpub,
+        ])
+        await first.stop()
+        // Ethereum's key as Tron's: refused, and the message names TRON_XPUB.
+        let url = TestBackend.databaseURL(location)
+        let (status, output) = try await GatewayProcess.runToEnd(["run"], environment: [
+            "DATABASE_URL": url, "ETH_XPUB": Self.abandonXpub, "TRON_XPUB": Self.abandonXpub,
+        ])
+        #expect(status == 2)
+        #expect(output.contains("TRON_XPUB") && output.contains("--chain tron"), "\(output)")
+        let (changed, changeOutput) = try await GatewayProcess.runToEnd(
+            ["keys", "set-xpub", Self.abandonXpub, "--chain", "tron", "--confirm"], environment: ["DATABASE_URL": url]
+        )
+        #expect(changed == 0 && changeOutput.contains("TRON_XPUB"), "\(changeOutput)")
+        // Ethereum's lock is untouched; Tron's now holds the new key.
+        let second = try await TestGateway.start(backend: .sqlite, location: location, environment: [
+            "ETH_XPUB": Self.abandonXpub, "TRON_XPUB": Self.abandonXpub,
+        ])
+        await second.stop()
+    }
+
     @Test func keysDeriveCommand() async throws {
         let (status, output) = try await GatewayProcess.runToEnd(
             ["keys", "derive", "--xpub", Self.abandonXpub, "--index", "0", "--count", "3"], environment: [:]
         )
         #expect(status == 0)
         #expect(output.split(separator: "\n").map(String.init) == Self.abandonAddresses)
+        let (tronStatus, tron) = try await GatewayProcess.runToEnd(
+            ["keys", "derive", "--chain", "tron", "--xpub", Self.abandonTronXpub, "--count", "3"], environment: [:]
+        )
+        #expect(tronStatus == 0)
+        #expect(tron.split(separator: "\n").map(String.init) == [
+            "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", "TSeJkUh4Qv67VNFwY8LaAxERygNdy6NQZK", "TYJPRrdB5APNeRs4R7fYZSwW3TcrTKw2gx",
+        ])
+        let (unknownChain, _) = try await GatewayProcess.runToEnd(["keys", "derive", "--chain", "bitcoin", "--xpub", Self.abandonXpub], environment: [:])
+        #expect(unknownChain != 0)
         for bad in ["garbage", "", String(Self.abandonXpub.dropLast()), "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LQF2fUAN1ZH3Y2FAd2WjfhG3G7qpKvMdu1"] {
             let (code, message) = try await GatewayProcess.runToEnd(["keys", "derive", "--xpub", bad], environment: [:])
             #expect(code == 2, "\(bad): \(message)")

@@ -121,7 +121,7 @@ struct ReconcileChainTests {
         try await rig.gw.createAccount("sweeper")
         try await rig.gw.gateway.database.transaction { db in
             try await db.query(
-                "INSERT INTO deposit_addresses (account_id, key_id, address_index, address, created_at) VALUES ('sweeper', 'external', 0, $1, 0)",
+                "INSERT INTO deposit_addresses (account_id, chain, key_id, address_index, address, created_at) VALUES ('sweeper', 'ethereum', 'external', 0, $1, 0)",
                 [.text(spare.lowercased())]
             )
         }

@@ -185,6 +185,42 @@ struct StoreConformanceTests {
         #expect(count == 1)
     }
 
+    @Test("deposit addresses become Ethereum's, keep their ids, and an account may hold one per chain", arguments: TestBackend.available)
+    func addressesPerChainMigration(backend: TestBackend) async throws {
+        let location = try await backend.freshLocation()
+        let database = try await location.open(logger: Logger(label: "test"))
+        defer { Task { await database.close() } }
+        try await Migrator(database: database, migrations: Array(Migrations.all.prefix(10))).migrate(now: 0)
+        try await database.transaction { db in
+            for (id, account, index) in [(5, "alice", 0), (9, "bob", 1)] {
+                try await db.query(
+                    "INSERT INTO deposit_addresses (id, account_id, key_id, address_index, address, created_at) VALUES ($1, $2, 'k', $3, $4, 0)",
+                    [.int(Int64(id)), .text(account), .int(Int64(index)), .text("0x\(index)")]
+                )
+            }
+        }
+        try await Migrator(database: database).migrate(now: 1)
+        let rows = try await database.transaction { db in
+            try await db.query("SELECT id, account_id, chain FROM deposit_addresses ORDER BY id").map {
+                "\(try $0.int("id")) \(try $0.text("account_id")) \(try $0.text("chain"))"
+            }
+        }
+        #expect(rows == ["5 alice ethereum", "9 bob ethereum"], "ids kept: every address book pages through them")
+        try await database.transaction { db in
+            try await db.query("INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ('alice', 'USD', 0, 0)")
+        }
+        let store = DepositAddressStore(database: database)
+        let tron = try await store.assign(try AccountID("alice"), chain: .tron, keyID: "t", now: 2) { _ in "0x0" }
+        guard case .assigned(let record) = tron else {
+            Issue.record("alice gets a Tron address beside her Ethereum one: \(tron)")
+            return
+        }
+        #expect(record.chain == .tron && record.address == "0x0", "the same 20 bytes may be another chain's address")
+        let newest = try await database.transaction { db in try await db.queryOne("SELECT MAX(id) AS id FROM deposit_addresses")?.int("id") }
+        #expect((newest ?? 0) > 9, "new rows come after the kept ids")
+        #expect(try await store.records(for: try AccountID("alice")).map(\.chain) == [.ethereum, .tron])
+    }
+
     @Test("deposits recorded before identities keep their keys and rows through the migration", arguments: TestBackend.available)
     func depositIdentityMigration(backend: TestBackend) async throws {
         let location = try await backend.freshLocation()

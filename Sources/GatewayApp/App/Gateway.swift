@@ -21,7 +21,10 @@ public final class Gateway: Sendable {
     /// Tokens the internal API accepts (configured, or the development token).
     public let internalTokens: [Secret]
     /// The deposit-address key, when `ETH_XPUB` is set.
-    public let depositKey: DepositKey?
+    /// The configured deposit keys, by chain; a chain without one has no deposit addresses.
+    public let depositKeys: [Chain: DepositKey]
+    /// Ethereum's key (ETH_XPUB), if configured.
+    public var depositKey: DepositKey? { depositKeys[.ethereum] }
 
     public var wallet: WalletStore { WalletStore(database: database) }
     public var outbox: OutboxStore { OutboxStore(database: database) }
@@ -32,22 +35,23 @@ public final class Gateway: Sendable {
 
     var depositAddressRoutes: DepositAddressRoutes {
         DepositAddressRoutes(
-            key: depositKey, chainID: config.ethereum.chainID, addresses: depositAddresses, wallet: wallet, clock: clock
+            keys: depositKeys, chainIDs: [.ethereum: config.ethereum.chainID, .tron: config.tron.chainID],
+            addresses: depositAddresses, wallet: wallet, clock: clock
         )
     }
 
     /// The account's deposit address, assigned on first request (operator CLI and API alike).
-    public func depositAddress(for account: AccountID) async throws -> (record: DepositAddressRecord, json: JSONValue) {
+    public func depositAddress(for account: AccountID, chain: Chain = .ethereum) async throws -> (record: DepositAddressRecord, json: JSONValue) {
         let routes = depositAddressRoutes
-        let (record, _) = try await routes.assign(account)
+        let (record, _) = try await routes.assign(account, chain: chain)
         return (record, routes.json(record))
     }
 
     init(
         config: GatewayConfig, database: any Database, clock: WallClock, logger: Logger, internalTokens: [Secret],
-        depositKey: DepositKey?
+        depositKeys: [Chain: DepositKey]
     ) {
-        self.depositKey = depositKey
+        self.depositKeys = depositKeys
         self.config = config
         self.database = database
         self.clock = clock
@@ -65,7 +69,9 @@ public final class Gateway: Sendable {
         checkXpub: Bool = true
     ) async throws -> Gateway {
         // Validate everything that needs no I/O before opening anything.
-        let depositKey = try config.ethereum.xpub.map { text throws(ConfigError) in try DepositKey(xpub: text) }
+        var depositKeys: [Chain: DepositKey] = [:]
+        if let text = config.ethereum.xpub { depositKeys[.ethereum] = try DepositKey(xpub: text, chain: .ethereum) }
+        if let text = config.tron.xpub { depositKeys[.tron] = try DepositKey(xpub: text, chain: .tron) }
         var tokens = config.internalTokens
         if tokens.isEmpty, needsTokens {
             tokens = [try DevelopmentSecrets.internalToken(dataDirectory: config.dataDirectory, logger: logger)]
@@ -77,13 +83,15 @@ public final class Gateway: Sendable {
             if !applied.isEmpty {
                 logger.info("migrated store", metadata: ["store": "\(database.displayName)", "versions": "\(applied)"])
             }
-            if checkXpub { try await depositKey?.checkAgainstStore(database, now: clock.nowMillis()) }
+            if checkXpub {
+                for key in depositKeys.values { try await key.checkAgainstStore(database, now: clock.nowMillis()) }
+            }
         } catch {
             await database.close()
             throw error
         }
         return Gateway(
-            config: config, database: database, clock: clock, logger: logger, internalTokens: tokens, depositKey: depositKey
+            config: config, database: database, clock: clock, logger: logger, internalTokens: tokens, depositKeys: depositKeys
         )
     }
 
@@ -159,7 +167,7 @@ public final class Gateway: Sendable {
             endpoints: config.ethereum.rpcURLs, timeoutMillis: config.ethereum.rpcTimeoutMillis
         ))
         return ChainWatcher(
-            node: node, chain: .ethereum(config.ethereum), settings: config.ethereum, database: database, addressBook: addressBook.book(depositAddresses),
+            node: node, chain: .ethereum(config.ethereum), settings: config.ethereum, database: database, addressBook: addressBook.book(depositAddresses, chain: .ethereum),
             rates: ratesRepository, clock: clock, metrics: metrics, logger: logger.with(component: "watcher")
         )
     }

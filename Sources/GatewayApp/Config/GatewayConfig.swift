@@ -22,6 +22,9 @@ public struct GatewayConfig: Sendable {
     public var outbox: OutboxSettings
     public var stripe: StripeSettings
     public var ethereum: EthereumSettings
+    /// Tron's watcher settings: its own key, endpoints, id, depth and contract; the scanning
+    /// limits, timeouts and lease length of Ethereum's.
+    public var tron: ChainSettings
     public var rates: RatesSettings
 
     public struct OutboxSettings: Sendable {
@@ -41,6 +44,8 @@ public struct GatewayConfig: Sendable {
         public var apiBase: String
         public var apiKey: Secret?
     }
+
+    public typealias ChainSettings = EthereumSettings
 
     public struct EthereumSettings: Sendable {
         public var xpub: String?
@@ -189,6 +194,23 @@ public struct GatewayConfig: Sendable {
             leaseSeconds: try reader.int("WATCHER_LEASE_SECONDS", 2...300),
             compensateDeepReorg: try reader.bool("ETH_COMPENSATE_DEEP_REORG")
         )
+        let tronURLs = try reader.secrets("TRON_RPC_URL").map(\.value)
+        for url in tronURLs where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ConfigError(key: "TRON_RPC_URL", problem: "expected http:// or https:// URLs")
+        }
+        let tronUSDT = source["TRON_USDT_CONTRACT"] ?? "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+        let tronContract: TronAddress
+        do { tronContract = try TronAddress(parsing: tronUSDT) } catch {
+            throw ConfigError(key: "TRON_USDT_CONTRACT", problem: "'\(tronUSDT)' is \(error)")
+        }
+        var tron = ethereum
+        tron.xpub = source["TRON_XPUB"]
+        tron.chainID = try reader.chainID("TRON_CHAIN_ID")
+        tron.rpcURLs = tronURLs
+        tron.confirmations = UInt64(try reader.int("TRON_CONFIRMATIONS", 1...64))
+        tron.usdtContract = tronContract.evm
+        tron.startBlock = try source["TRON_START_BLOCK"].map { _ throws(ConfigError) in UInt64(try reader.int("TRON_START_BLOCK", 0...Int64.max)) }
+        self.tron = tron
     }
 
     /// Loads and validates in one step; what `main` calls.
@@ -228,6 +250,14 @@ public struct GatewayConfig: Sendable {
             guard range.contains(value) else {
                 throw ConfigError(key: name, problem: "\(value) is outside \(range.lowerBound)–\(range.upperBound)")
             }
+            return value
+        }
+
+        /// A chain id in decimal or `0x` hex (Tron's documentation writes it in hex).
+        func chainID(_ name: String) throws(ConfigError) -> UInt64 {
+            guard let text = source[name] ?? ConfigKey.named(name)?.defaultValue else { throw ConfigError(key: name, problem: "missing") }
+            let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+            guard let value, value > 0 else { throw ConfigError(key: name, problem: "'\(text)' is not a positive decimal or 0x hex integer") }
             return value
         }
 

@@ -3,35 +3,63 @@ import GatewayCore
 import Hummingbird
 import Store
 
-/// `POST|GET /v1/accounts/{id}/deposit-address`.
+/// `POST|GET /v1/accounts/{id}/deposit-address[?chain=ethereum|tron]` and
+/// `GET /v1/accounts/{id}/deposit-addresses`: at most one address per account and chain,
+/// assigned on first request from that chain's key.
 struct DepositAddressRoutes {
-    let key: DepositKey?
-    let chainID: UInt64
+    /// The configured keys; a chain without one is not enabled.
+    let keys: [Chain: DepositKey]
+    let chainIDs: [Chain: UInt64]
     let addresses: DepositAddressStore
     let wallet: WalletStore
     let clock: WallClock
 
     func register(on router: Router<BasicRequestContext>) {
-        router.post("/v1/accounts/{id}/deposit-address") { _, context in
+        router.post("/v1/accounts/{id}/deposit-address") { request, context in
             let id = try WalletRoutes.accountID(context)
-            let record = try await assign(id)
+            let record = try await assign(id, chain: try Self.chain(request))
             return JSONResponse.make(status: record.created ? .created : .ok, json(record.record))
         }
-        router.get("/v1/accounts/{id}/deposit-address") { _, context in
+        router.get("/v1/accounts/{id}/deposit-address") { request, context in
             let id = try WalletRoutes.accountID(context)
-            guard let record = try await addresses.record(for: id) else {
+            let chain = try Self.chain(request)
+            guard let record = try await addresses.record(for: id, chain: chain) else {
                 if try await wallet.account(id) == nil { throw WalletRoutes.unknownAccount(id) }
-                throw APIError(.notFound, "no_deposit_address", "account \(id) has no deposit address yet; POST to assign one")
+                _ = try key(chain)
+                throw APIError(.notFound, "no_deposit_address", "account \(id) has no \(chain.rawValue) deposit address yet; POST to assign one")
             }
             return JSONResponse.make(status: .ok, json(record))
         }
+        router.get("/v1/accounts/{id}/deposit-addresses") { _, context in
+            let id = try WalletRoutes.accountID(context)
+            guard try await wallet.account(id) != nil else { throw WalletRoutes.unknownAccount(id) }
+            let records = try await addresses.records(for: id)
+            return JSONResponse.make(status: .ok, .object(["object": .string("list"), "data": .array(records.map(json))]))
+        }
     }
 
-    func assign(_ id: AccountID) async throws -> (record: DepositAddressRecord, created: Bool) {
-        guard let key else {
-            throw APIError(.serviceUnavailable, "deposit_addresses_off", "deposit addresses are not configured (ETH_XPUB is not set)")
+    /// The `chain` query parameter: absent means Ethereum, as before chains were named.
+    static func chain(_ request: Request) throws -> Chain {
+        guard let text = request.uri.queryParameters.get("chain") else { return .ethereum }
+        guard let chain = Chain(rawValue: text) else {
+            throw APIError(
+                .unprocessableContent, "invalid_chain",
+                "chain must be one of \(Chain.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
-        let result = try await addresses.assign(id, keyID: key.keyID, now: clock.nowMillis()) { index in
+        return chain
+    }
+
+    func key(_ chain: Chain) throws -> DepositKey {
+        guard let key = keys[chain] else {
+            throw APIError(.conflict, "chain_not_enabled", "\(chain.rawValue) deposit addresses are not configured (\(DepositKey.configKey(chain)) is not set)")
+        }
+        return key
+    }
+
+    func assign(_ id: AccountID, chain: Chain = .ethereum) async throws -> (record: DepositAddressRecord, created: Bool) {
+        let key = try key(chain)
+        let result = try await addresses.assign(id, chain: chain, keyID: key.keyID, now: clock.nowMillis()) { index in
             try key.address(at: index)?.lowercaseHex
         }
         switch result {
@@ -44,15 +72,26 @@ struct DepositAddressRoutes {
     func json(_ record: DepositAddressRecord) -> JSONValue {
         .object([
             "account_id": .string(record.account.rawValue),
-            "address": .string(DepositAddressRoutes.checksummed(record.address)),
+            "address": .string(Self.display(record.address, chain: record.chain)),
             "index": .int(Int64(record.index)),
-            "chain_id": .int(Int64(chainID)),
-            "assets": .array(Asset.allCases.map { .string($0.rawValue) }),
+            "chain": .string(record.chain.rawValue),
+            "chain_id": .int(Int64(chainIDs[record.chain] ?? 0)),
+            "assets": .array(Self.assets(record.chain).map { .string($0.rawValue) }),
         ])
     }
 
-    /// Stored lowercase; shown EIP-55 so a customer's wallet can verify what they copy.
-    static func checksummed(_ lowercase: String) -> String {
-        (try? EthereumAddress(hex: lowercase))?.checksummed ?? lowercase
+    /// What a chain's addresses accept: ETH and USDT on Ethereum, USDT (TRC-20) on Tron.
+    static func assets(_ chain: Chain) -> [Asset] {
+        switch chain {
+        case .ethereum: [.eth, .usdt]
+        case .tron: [.usdt]
+        }
+    }
+
+    /// Stored as lowercase hex of the 20 bytes; shown as the chain writes it (EIP-55, or T…)
+    /// so a customer's wallet can verify what they copy.
+    static func display(_ lowercase: String, chain: Chain) -> String {
+        guard let address = try? EthereumAddress(hex: lowercase) else { return lowercase }
+        return chain == .tron ? TronAddress(evm: address).base58 : address.checksummed
     }
 }

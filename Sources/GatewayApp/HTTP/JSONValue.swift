@@ -21,6 +21,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     public var intValue: Int64? { if case .int(let value) = self { value } else { nil } }
     public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
     public var objectValue: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
 }
 
 enum JSONResponse {

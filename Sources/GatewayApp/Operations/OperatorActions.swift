@@ -38,12 +38,15 @@ public enum OperatorActions {
     public static func setXpub(_ database: any Database, key: DepositKey, operator name: OperatorName, now: Int64) async throws -> String? {
         try await AuditLog.withRetry {
             try await database.transaction { db in
-                let previous = try await SettingsStore.get(DepositAddressStore.xpubSettingKey, db)
-                try await SettingsStore.set(DepositAddressStore.xpubSettingKey, key.xpub.serialize(), now: now, db)
-                let old = previous.flatMap { try? DepositKey(xpub: $0) }?.fingerprintHex
+                let previous = try await SettingsStore.get(DepositAddressStore.xpubSettingKey(key.chain), db)
+                try await SettingsStore.set(DepositAddressStore.xpubSettingKey(key.chain), key.xpub.serialize(), now: now, db)
+                let old = previous.flatMap { try? DepositKey(xpub: $0, chain: key.chain) }?.fingerprintHex
                 try await AuditLog.append(
                     "keys.set-xpub", subject: key.fingerprintHex, operator: name,
-                    details: .object(["previous_fingerprint": old.map(JSONValue.string) ?? .null, "xpub": .string(key.xpub.serialize())]),
+                    details: .object([
+                        "chain": .string(key.chain.rawValue), "previous_fingerprint": old.map(JSONValue.string) ?? .null,
+                        "xpub": .string(key.xpub.serialize()),
+                    ]),
                     now: now, db
                 )
                 return previous

@@ -61,7 +61,7 @@ public struct BalanceReconciler: Sendable {
         let chainID = watcher.chainID
         let addresses = DepositAddressStore(database: database)
         if let account {
-            guard let record = try await addresses.record(for: account) else {
+            guard let record = try await addresses.record(for: account, chain: watcher.chain.chain) else {
                 throw OperatorError(.refused, "account \(account) has no deposit address")
             }
             return [Target(address: record.address, account: account.rawValue, active: true)]
@@ -73,7 +73,7 @@ public struct BalanceReconciler: Sendable {
         var idle: [String] = []
         var after: Int64 = 0
         while true {
-            let page = try await addresses.page(afterRowID: after, limit: 1_000)
+            let page = try await addresses.page(chain: watcher.chain.chain, afterRowID: after, limit: 1_000)
             for (_, address) in page {
                 if active.contains(address) { targets.append(Target(address: address, account: "", active: true)) } else { idle.append(address) }
             }
@@ -82,7 +82,7 @@ public struct BalanceReconciler: Sendable {
         }
         for address in idle.shuffled().prefix(max(0, idleSample)) { targets.append(Target(address: address, account: "", active: false)) }
         // Owners are looked up only for the addresses actually checked, in one query.
-        let owners = try await addresses.accounts(addresses: targets.map(\.address))
+        let owners = try await addresses.accounts(addresses: targets.map(\.address), chain: watcher.chain.chain)
         return targets.map { Target(address: $0.address, account: owners[$0.address]?.rawValue ?? "?", active: $0.active) }
     }
 

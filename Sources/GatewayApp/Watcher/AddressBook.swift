@@ -1,4 +1,5 @@
 import Ethereum
+import GatewayCore
 import Store
 import Synchronization
 
@@ -16,8 +17,13 @@ public final class AddressBook: Sendable {
 
     private let state = Mutex(State())
     private let store: DepositAddressStore
+    /// Whose addresses: each chain's watcher has its own book.
+    public let chain: Chain
 
-    public init(store: DepositAddressStore) { self.store = store }
+    public init(store: DepositAddressStore, chain: Chain) {
+        self.store = store
+        self.chain = chain
+    }
 
     public var count: Int { state.withLock { $0.addresses.count } }
 
@@ -27,7 +33,7 @@ public final class AddressBook: Sendable {
     public func refresh() async throws {
         while true {
             let after = state.withLock { $0.lastRowID }
-            let page = try await store.page(afterRowID: after, limit: Self.pageSize)
+            let page = try await store.page(chain: chain, afterRowID: after, limit: Self.pageSize)
             guard let last = page.last else { return }
             let parsed = page.compactMap { try? EthereumAddress(hex: $0.address) }
             state.withLock { state in
@@ -39,17 +45,18 @@ public final class AddressBook: Sendable {
     }
 }
 
-/// One address book per gateway, created on first use, so every watcher step and test share it.
+/// One address book per chain and gateway, created on first use, so every watcher step and
+/// test share it.
 public final class AddressBookHolder: Sendable {
-    private let held = Mutex<AddressBook?>(nil)
+    private let held = Mutex<[Chain: AddressBook]>([:])
 
     public init() {}
 
-    func book(_ store: DepositAddressStore) -> AddressBook {
+    func book(_ store: DepositAddressStore, chain: Chain) -> AddressBook {
         held.withLock { held in
-            if let book = held { return book }
-            let book = AddressBook(store: store)
-            held = book
+            if let book = held[chain] { return book }
+            let book = AddressBook(store: store, chain: chain)
+            held[chain] = book
             return book
         }
     }

@@ -97,7 +97,7 @@ struct DepositDetector: Sendable {
                 ))
             }
         }
-        let owners = try await DepositAddressStore(database: database).accounts(addresses: incoming.map(\.to.lowercaseHex))
+        let owners = try await DepositAddressStore(database: database).accounts(addresses: incoming.map(\.to.lowercaseHex), chain: chain.chain)
         found.deposits = try incoming.map { try deposit($0, owners: owners, now: now) }
         return found
     }

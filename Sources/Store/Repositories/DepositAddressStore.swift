@@ -1,22 +1,27 @@
 import GatewayCore
 
-/// One account's deposit address: derived from the configured xpub at `index`, forever.
+/// One account's deposit address on one chain: derived from that chain's configured xpub at
+/// `index`, forever.
 public struct DepositAddressRecord: Sendable, Equatable {
     public let account: AccountID
+    public let chain: Chain
     /// Which extended public key it derives from (see `DepositAddressStore.keyID`).
     public let keyID: String
     public let index: UInt32
-    /// Lowercase `0x…` hex; the store compares and indexes this form.
+    /// The 20-byte account id as lowercase `0x…` hex, on every chain (Tron's JSON-RPC writes it
+    /// so too); the store compares and indexes this form. People see the chain's own form.
     public let address: String
     public let createdAtMillis: Int64
 }
 
-/// Address assignment: the next free index of the current key, atomically, once per account.
+/// Address assignment: the next free index of the chain's current key, atomically, once per
+/// account and chain.
 public struct DepositAddressStore: Sendable {
     /// Names the PostgreSQL advisory lock that serializes index allocation.
     static let assignmentLockID: Int64 = 0x6164_6472_6573_73  // "address"
-    /// Settings key holding the configured xpub (public data) the store was set up with.
-    public static let xpubSettingKey = "eth_xpub"
+    /// Settings key holding a chain's configured xpub (public data) the store was set up with;
+    /// Ethereum's keeps the name it always had.
+    public static func xpubSettingKey(_ chain: Chain) -> String { chain == .ethereum ? "eth_xpub" : "\(chain.rawValue)_xpub" }
 
     public let database: any Database
 
@@ -28,18 +33,19 @@ public struct DepositAddressStore: Sendable {
         case unknownAccount
     }
 
-    /// Returns the account's address, assigning the next free index of `keyID` if it has none.
+    /// Returns the account's address on `chain`, assigning the next free index of `keyID` if it
+    /// has none.
     ///
     /// - Parameter derive: the address at an index (lowercase hex), or nil when BIP32 says the
     ///   index has no key; that index is then skipped, never handed out.
     public func assign(
-        _ account: AccountID, keyID: String, now: Int64, derive: @Sendable (UInt32) throws -> String?
+        _ account: AccountID, chain: Chain, keyID: String, now: Int64, derive: @Sendable (UInt32) throws -> String?
     ) async throws -> AssignResult {
         try await database.transaction { db in
             if db.dialect == .postgres {
                 try await db.query("SELECT pg_advisory_xact_lock($1)", [.int(Self.assignmentLockID)])
             }
-            if let existing = try await Self.record(account, db) { return .existing(existing) }
+            if let existing = try await Self.record(account, chain: chain, db) { return .existing(existing) }
             guard try await WalletStore.account(account, db) != nil else { return .unknownAccount }
             let maxRow = try await db.queryOne(
                 "SELECT CAST(MAX(address_index) AS BIGINT) AS max_index FROM deposit_addresses WHERE key_id = $1", [.text(keyID)]
@@ -53,26 +59,38 @@ public struct DepositAddressStore: Sendable {
             }
             guard let address else { throw StoreError.decoding("no address derived") }
             try await db.query(
-                "INSERT INTO deposit_addresses (account_id, key_id, address_index, address, created_at) VALUES ($1, $2, $3, $4, $5)",
-                [.text(account.rawValue), .text(keyID), .int(Int64(index)), .text(address), .int(now)]
+                """
+                INSERT INTO deposit_addresses (account_id, chain, key_id, address_index, address, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                """,
+                [.text(account.rawValue), .text(chain.rawValue), .text(keyID), .int(Int64(index)), .text(address), .int(now)]
             )
-            return .assigned(DepositAddressRecord(account: account, keyID: keyID, index: index, address: address, createdAtMillis: now))
+            return .assigned(DepositAddressRecord(account: account, chain: chain, keyID: keyID, index: index, address: address, createdAtMillis: now))
         }
     }
 
-    public func record(for account: AccountID) async throws -> DepositAddressRecord? {
-        try await database.transaction { db in try await Self.record(account, db) }
+    public func record(for account: AccountID, chain: Chain) async throws -> DepositAddressRecord? {
+        try await database.transaction { db in try await Self.record(account, chain: chain, db) }
+    }
+
+    /// The account's addresses on every chain it has one, in the order they were assigned.
+    public func records(for account: AccountID) async throws -> [DepositAddressRecord] {
+        try await database.transaction { db in
+            try await db.query("SELECT \(Self.columns) FROM deposit_addresses WHERE account_id = $1 ORDER BY id", [.text(account.rawValue)])
+                .map(Self.record)
+        }
     }
 
     /// Owners of many addresses in one transaction (the watcher resolves a scan step's
     /// deposits at once). Addresses without a row are absent from the answer.
-    public func accounts(addresses: [String]) async throws -> [String: AccountID] {
+    public func accounts(addresses: [String], chain: Chain) async throws -> [String: AccountID] {
         let unique = Array(Set(addresses.map { $0.lowercased() }))
         guard !unique.isEmpty else { return [:] }
         return try await database.transaction { db in
             var owners: [String: AccountID] = [:]
             for row in try await SQLInList.rows(
-                "SELECT address, account_id FROM deposit_addresses WHERE address IN", keys: unique.map(SQLValue.text), db
+                "SELECT address, account_id FROM deposit_addresses WHERE chain = '\(chain.rawValue)' AND address IN",
+                keys: unique.map(SQLValue.text), db
             ) {
                 owners[try row.text("address")] = try AccountID(try row.text("account_id"))
             }
@@ -82,33 +100,42 @@ public struct DepositAddressStore: Sendable {
 
     /// Every address in insertion order, a page at a time: the watcher's address book loads
     /// through this, and refreshes with `afterRowID` to pick up only new ones.
-    public func page(afterRowID: Int64, limit: Int) async throws -> [(rowID: Int64, address: String)] {
+    public func page(chain: Chain, afterRowID: Int64, limit: Int) async throws -> [(rowID: Int64, address: String)] {
         try await database.transaction { db in
             try await db.query(
-                "SELECT id, address FROM deposit_addresses WHERE id > $1 ORDER BY id LIMIT $2",
-                [.int(afterRowID), .int(Int64(limit))]
+                "SELECT id, address FROM deposit_addresses WHERE chain = $1 AND id > $2 ORDER BY id LIMIT $3",
+                [.text(chain.rawValue), .int(afterRowID), .int(Int64(limit))]
             ).map { (try $0.int("id"), try $0.text("address")) }
         }
     }
 
-    public func count() async throws -> Int {
-        try await database.transaction { db in Int(try await db.queryOne("SELECT COUNT(*) AS n FROM deposit_addresses")?.int("n") ?? 0) }
+    public func count(chain: Chain) async throws -> Int {
+        try await database.transaction { db in
+            Int(try await db.queryOne("SELECT COUNT(*) AS n FROM deposit_addresses WHERE chain = $1", [.text(chain.rawValue)])?.int("n") ?? 0)
+        }
     }
 
-    static let columns = "account_id, key_id, address_index, address, created_at"
+    static let columns = "account_id, chain, key_id, address_index, address, created_at"
 
-    static func record(_ account: AccountID, _ db: any SQLExecutor) async throws -> DepositAddressRecord? {
-        try await db.queryOne("SELECT \(columns) FROM deposit_addresses WHERE account_id = $1", [.text(account.rawValue)])
-            .map(record)
+    static func record(_ account: AccountID, chain: Chain, _ db: any SQLExecutor) async throws -> DepositAddressRecord? {
+        try await db.queryOne(
+            "SELECT \(columns) FROM deposit_addresses WHERE account_id = $1 AND chain = $2", [.text(account.rawValue), .text(chain.rawValue)]
+        ).map(record)
     }
 
     static func record(_ row: SQLRow) throws -> DepositAddressRecord {
         DepositAddressRecord(
             account: try AccountID(try row.text("account_id")),
+            chain: try Self.chain(try row.text("chain")),
             keyID: try row.text("key_id"),
             index: UInt32(try row.int("address_index")),
             address: try row.text("address"),
             createdAtMillis: try row.int("created_at")
         )
+    }
+
+    static func chain(_ text: String) throws -> Chain {
+        guard let chain = Chain(rawValue: text) else { throw StoreError.decoding("unknown chain \(text)") }
+        return chain
     }
 }
