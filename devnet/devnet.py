@@ -36,6 +36,7 @@ from evm_chain import (  # noqa: E402
     GAS_CONTRACT_CALL, GAS_ETH, GAS_TOKEN, MAX_PREFIX_TRANSFERS, CallFailed, DevChain, encode_call,
 )
 from rpc_format import format_block, format_pending_block, format_receipts, format_transaction  # noqa: E402
+from tron_dialect import TronDialect, chain_id_for  # noqa: E402
 
 TAGS = ("latest", "earliest", "pending", "safe", "finalized")
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
@@ -248,8 +249,12 @@ class LaggingEndpoint(JsonRpcApp):
 
 
 class Devnet(JsonRpcApp):
-    def __init__(self, chain_id: int, settings: Settings, verbose: bool = False):
+    def __init__(self, chain_id: int, settings: Settings, verbose: bool = False, tron: bool = False):
         self.chain = DevChain(chain_id)
+        # --tron: java-tron's JSON-RPC dialect over the same chain (see tron_dialect.py).
+        self.tron: Optional[TronDialect] = None
+        if tron:
+            self.tron = TronDialect(lambda n: (lambda b: b.hash if b is not None else None)(self.chain.block_by_number(n)))
         self.chain.deploy_fixtures()
         self.settings = settings
         self.verbose = verbose
@@ -307,7 +312,9 @@ class Devnet(JsonRpcApp):
         handler = self.methods.get(call.method)
         if handler is None or (call.method.startswith("devnet_") and not context.controls):
             raise RpcError(METHOD_NOT_FOUND, f"the method {call.method} does not exist/is not available")
-        return handler(call.params, context)
+        if self.tron is None or call.method.startswith("devnet_"):
+            return handler(call.params, context)
+        return self.tron.rewrite(handler(self.tron.check_params(call.method, call.params), context))
 
     # -----------------------------------------------------------------------------------------
     # Block parameters
@@ -713,7 +720,8 @@ class Devnet(JsonRpcApp):
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8545, help="TCP port on 127.0.0.1; 0 picks a free one")
-    parser.add_argument("--chain-id", type=int, default=1337, help="chain id (1337 default; 1 = mainnet's)")
+    parser.add_argument("--chain-id", type=int, default=None, help="chain id (1337 default, 0x2b6653dc with --tron; 1 = mainnet's)")
+    parser.add_argument("--tron", action="store_true", help="answer in java-tron's JSON-RPC dialect (see tron_dialect.py)")
     parser.add_argument("--max-log-range", type=int, default=0, help="eth_getLogs: max blocks per query (0 = no limit)")
     parser.add_argument("--max-log-results", type=int, default=0, help="eth_getLogs: max logs per answer (0 = no limit)")
     parser.add_argument("--log-limit-style", choices=("infura", "alchemy", "geth"), default="infura",
@@ -723,6 +731,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--shuffle-batches", action="store_true", help="answer batches in reverse order")
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request on stderr")
     args = parser.parse_args(argv)
+    if args.chain_id is None:
+        args.chain_id = chain_id_for(None) if args.tron else 1337
     if args.chain_id <= 0:
         parser.error("--chain-id must be positive")
     return args
@@ -734,7 +744,7 @@ def main(argv: list[str]) -> int:
     settings = Settings(max_log_range=args.max_log_range, max_log_results=args.max_log_results,
                         log_limit_style=args.log_limit_style, safe_lag=args.safe_lag,
                         finalized_lag=args.finalized_lag, shuffle_batches=args.shuffle_batches)
-    devnet = Devnet(args.chain_id, settings, verbose=args.verbose)
+    devnet = Devnet(args.chain_id, settings, verbose=args.verbose, tron=args.tron)
     server = RpcHttpServer("127.0.0.1", args.port, devnet, verbose=args.verbose)
     ready = {"rpc_url": server.url, **devnet.info(), "pid": os.getpid(),
              "startup_seconds": round(time.monotonic() - started, 2)}
