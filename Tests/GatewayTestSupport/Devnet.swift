@@ -13,6 +13,9 @@ public final class Devnet: @unchecked Sendable {
     public var usdt: String { info["usdt"]?.stringValue ?? "" }
     public var lookalike: String { info["lookalike"]?.stringValue ?? "" }
     public var chainID: Int64 { info["chain_id"]?.intValue ?? 0 }
+    /// The USDT contract as Tron writes addresses in hex (`41…`), for the Tron stand-in.
+    public var usdtTronHex: String { "41" + usdt.dropFirst(2) }
+    public var lookalikeTronHex: String { "41" + lookalike.dropFirst(2) }
 
     public static func start(extraArguments: [String] = []) async throws -> Devnet {
         guard let python else { throw TestSetupError("GATEWAY_PYTHON is not set") }
@@ -23,7 +26,9 @@ public final class Devnet: @unchecked Sendable {
         FileManager.default.createFile(atPath: outputPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--port", "0", "--chain-id", "1337"] + extraArguments
+        // The Tron stand-in (--tron) keeps Tron mainnet's chain id.
+        let chainID = extraArguments.contains("--tron") ? [] : ["--chain-id", "1337"]
+        process.arguments = [script, "--port", "0"] + chainID + extraArguments
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardError = FileHandle.nullDevice
         try process.run()

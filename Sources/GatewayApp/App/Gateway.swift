@@ -142,7 +142,7 @@ public final class Gateway: Sendable {
     /// under the market policy). An exchange that cannot be reached now is not a reason to
     /// stop taking card payments: that is logged, and conversions wait for rates.
     public func checkRatePairs(timeout: Duration = .seconds(10)) async throws {
-        guard depositKey != nil else { return }
+        guard !depositKeys.isEmpty else { return }
         let source = tickerSource
         let peg = config.rates.usdtPeg
         do {
@@ -162,20 +162,35 @@ public final class Gateway: Sendable {
 
     public let addressBook: AddressBookHolder = AddressBookHolder()
 
-    public func makeChainWatcher(node: (any EthereumNode)? = nil) -> ChainWatcher {
-        let node = node ?? JSONRPCNode(client: JSONRPCClient(
-            endpoints: config.ethereum.rpcURLs, timeoutMillis: config.ethereum.rpcTimeoutMillis
-        ))
+    /// A chain's settings and description: Ethereum's, or Tron's (USDT-TRC20 only).
+    func chainSetup(_ chain: Chain) -> (settings: GatewayConfig.ChainSettings, description: ChainDescription) {
+        switch chain {
+        case .ethereum:
+            return (config.ethereum, .ethereum(config.ethereum))
+        case .tron:
+            return (config.tron, .tron(config.tron))
+        }
+    }
+
+    /// Whether a chain is watched: its key and its endpoints are configured.
+    public func watches(_ chain: Chain) -> Bool {
+        depositKeys[chain] != nil && !chainSetup(chain).settings.rpcURLs.isEmpty
+    }
+
+    public func makeChainWatcher(chain: Chain = .ethereum, node: (any EthereumNode)? = nil) -> ChainWatcher {
+        let (settings, description) = chainSetup(chain)
+        let node = node ?? JSONRPCNode(client: JSONRPCClient(endpoints: settings.rpcURLs, timeoutMillis: settings.rpcTimeoutMillis))
         return ChainWatcher(
-            node: node, chain: .ethereum(config.ethereum), settings: config.ethereum, database: database, addressBook: addressBook.book(depositAddresses, chain: .ethereum),
-            rates: ratesRepository, clock: clock, metrics: metrics, logger: logger.with(component: "watcher")
+            node: node, chain: description, settings: settings, database: database,
+            addressBook: addressBook.book(depositAddresses, chain: chain), rates: ratesRepository, clock: clock, metrics: metrics,
+            logger: logger.with(component: "watcher").with(chain: chain)
         )
     }
 
-    public func makeWatcherService(node: (any EthereumNode)? = nil) -> WatcherService {
+    public func makeWatcherService(chain: Chain = .ethereum, node: (any EthereumNode)? = nil) -> WatcherService {
         WatcherService(
-            watcher: makeChainWatcher(node: node), database: database, settings: config.ethereum, clock: clock,
-            metrics: metrics, logger: logger.with(component: "watcher")
+            watcher: makeChainWatcher(chain: chain, node: node), database: database, settings: chainSetup(chain).settings, clock: clock,
+            metrics: metrics, logger: logger.with(component: "watcher").with(chain: chain)
         )
     }
 
@@ -238,11 +253,13 @@ public final class Gateway: Sendable {
         if parts.contains(.stripeRefunds), let fetcher = makeRefundFetcher() {
             services.append(fetcher)
         }
-        if parts.contains(.rates), depositKey != nil {
+        if parts.contains(.rates), !depositKeys.isEmpty {
             services.append(makeRateService())
         }
-        if parts.contains(.watcher), depositKey != nil, !config.ethereum.rpcURLs.isEmpty {
-            services.append(makeWatcherService())
+        // One watcher per configured chain, each with its own lease: they run in one process or
+        // in several.
+        for chain in Chain.allCases where parts.contains(.watcher) && watches(chain) {
+            services.append(makeWatcherService(chain: chain))
         }
         return services
     }
@@ -289,6 +306,13 @@ extension Logger {
     func with(component: String) -> Logger {
         var copy = self
         copy[metadataKey: "component"] = .string(component)
+        return copy
+    }
+
+    /// Every line of a chain's watcher names the chain.
+    func with(chain: Chain) -> Logger {
+        var copy = self
+        copy[metadataKey: "chain"] = .string(chain.rawValue)
         return copy
     }
 }

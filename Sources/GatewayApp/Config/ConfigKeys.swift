@@ -108,7 +108,7 @@ extension ConfigKey {
         ConfigKey(name: "ETH_RPC_TIMEOUT_MS", type: "int (100–120000)", defaultValue: "10000", secret: false, readBy: "watcher",
                   summary: "Timeout of one JSON-RPC request; failures are retried with backoff and fail over to the next URL."),
         ConfigKey(name: "ETH_HEAD_STALL_SECONDS", type: "int (5–3600)", defaultValue: "60", secret: false, readBy: "watcher",
-                  summary: "A head that does not advance for this long is logged and exported as gateway_eth_head_stalled."),
+                  summary: "A head that does not advance for this long is logged and exported as gateway_chain_head_stalled{chain}."),
         ConfigKey(name: "ETH_COMPENSATE_DEEP_REORG", type: "bool", defaultValue: "false", secret: false, readBy: "watcher",
                   summary: "When a reorg deeper than ETH_CONFIRMATIONS removes a credited deposit, also debit the credit back (key `…:reversal`, may go negative). Off: alert only (log, metric, `reorged_after_credit`)."),
         ConfigKey(name: "WATCHER_LEASE_SECONDS", type: "int (2–300)", defaultValue: "10", secret: false, readBy: "watcher",

@@ -206,6 +206,10 @@ public struct GatewayConfig: Sendable {
         var tron = ethereum
         tron.xpub = source["TRON_XPUB"]
         tron.chainID = try reader.chainID("TRON_CHAIN_ID")
+        // Deposits, cursors and headers are kept per chain id.
+        guard tron.chainID != ethereum.chainID else {
+            throw ConfigError(key: "TRON_CHAIN_ID", problem: "equals ETH_CHAIN_ID (\(ethereum.chainID)); the chains' records would mix")
+        }
         tron.rpcURLs = tronURLs
         tron.confirmations = UInt64(try reader.int("TRON_CONFIRMATIONS", 1...64))
         tron.usdtContract = tronContract.evm

@@ -68,25 +68,30 @@ public final class GatewayMetrics: Sendable {
         gauge("gateway_rate_age_seconds", [("pair", pair.rawValue)]).record(seconds)
     }
 
-    func ethHead(_ head: UInt64) { gauge("gateway_eth_head").record(Int64(clamping: head)) }
+    // Watcher metrics carry the chain (`ethereum`, `tron`); before chains they were named
+    // `gateway_eth_*` without a label (the README lists the renames).
 
-    func ethCursor(_ cursor: UInt64, head: UInt64) {
-        gauge("gateway_eth_cursor").record(Int64(clamping: cursor))
-        gauge("gateway_eth_lag_blocks").record(Int64(clamping: head >= cursor ? head - cursor : 0))
+    func chainHead(_ chain: Chain, _ head: UInt64) { gauge("gateway_chain_head", [("chain", chain.rawValue)]).record(Int64(clamping: head)) }
+
+    func chainCursor(_ chain: Chain, _ cursor: UInt64, head: UInt64) {
+        gauge("gateway_chain_cursor", [("chain", chain.rawValue)]).record(Int64(clamping: cursor))
+        gauge("gateway_chain_lag_blocks", [("chain", chain.rawValue)]).record(Int64(clamping: head >= cursor ? head - cursor : 0))
     }
 
     /// A deposit deep enough whose block the node did not vouch for at that moment.
-    func confirmDeferred() { counter("gateway_eth_confirmations_deferred_total").increment() }
+    func confirmDeferred(_ chain: Chain) { counter("gateway_chain_confirmations_deferred_total", [("chain", chain.rawValue)]).increment() }
     /// A block asked for its logs again by hash: its bloom may hold a Transfer of the token,
     /// but the range answer had none (an endpoint that has not indexed the block yet).
-    func logsRechecked() { counter("gateway_eth_logs_rechecked_total").increment() }
+    func logsRechecked(_ chain: Chain) { counter("gateway_chain_logs_rechecked_total", [("chain", chain.rawValue)]).increment() }
     /// A reorg deeper than the stored header window (the walk went to the checkpoints).
-    func ethDeepReorg() { counter("gateway_eth_reorgs_beyond_window_total").increment() }
-    func ethReorg() { counter("gateway_eth_reorgs_total").increment() }
-    func ethCreditedReorg() { counter("gateway_eth_credited_deposits_reorged_total").increment() }
-    func rpcError(_ kind: String) { counter("gateway_eth_rpc_errors_total", [("kind", kind)]).increment() }
-    func ethHeadStalled(_ stalled: Bool) { gauge("gateway_eth_head_stalled").record(stalled ? 1 : 0) }
-    func watcherActive(_ active: Bool) { gauge("gateway_watcher_active").record(active ? 1 : 0) }
+    func chainDeepReorg(_ chain: Chain) { counter("gateway_chain_reorgs_beyond_window_total", [("chain", chain.rawValue)]).increment() }
+    func chainReorg(_ chain: Chain) { counter("gateway_chain_reorgs_total", [("chain", chain.rawValue)]).increment() }
+    func chainCreditedReorg(_ chain: Chain) { counter("gateway_chain_credited_deposits_reorged_total", [("chain", chain.rawValue)]).increment() }
+    func rpcError(_ chain: Chain, _ kind: String) {
+        counter("gateway_chain_rpc_errors_total", [("chain", chain.rawValue), ("kind", kind)]).increment()
+    }
+    func chainHeadStalled(_ chain: Chain, _ stalled: Bool) { gauge("gateway_chain_head_stalled", [("chain", chain.rawValue)]).record(stalled ? 1 : 0) }
+    func watcherActive(_ chain: Chain, _ active: Bool) { gauge("gateway_watcher_active", [("chain", chain.rawValue)]).record(active ? 1 : 0) }
 
     func deposits(_ counts: [String: Int]) {
         for status in DepositStatus.allCases {

@@ -59,6 +59,15 @@ public struct ChainDescription: Sendable {
             : try IdempotencyKey.tokenDeposit(chain: chain, chainID: chainID, txHash: txHash, asset: asset.rawValue, ordinal: ordinal)
     }
 
+    /// Tron as configured: USDT-TRC20 only (TRX is not credited), T… addresses, java-tron's
+    /// dialect.
+    public static func tron(_ settings: GatewayConfig.ChainSettings) -> ChainDescription {
+        ChainDescription(
+            chain: .tron, chainID: settings.chainID, confirmations: settings.confirmations, nativeAsset: nil,
+            tokens: [.usdt: settings.usdtContract], addressCodec: .tronBase58, dialect: .tron
+        )
+    }
+
     /// Ethereum as configured.
     public static func ethereum(_ settings: GatewayConfig.EthereumSettings) -> ChainDescription {
         ChainDescription(

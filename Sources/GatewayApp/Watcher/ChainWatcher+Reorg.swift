@@ -38,7 +38,7 @@ extension ChainWatcher {
         for block in depositBlocks + checkpoints { footholds[block.number] = block.hash }
         let heights = footholds.keys.sorted(by: >)
         let answers = try await node.headers(heights)
-        metrics.ethDeepReorg()
+        metrics.chainDeepReorg(chain.chain)
         for (number, header) in zip(heights, answers) where header?.hash == footholds[number] {
             logger.error("reorg deeper than the stored header window; rescanning from the deepest block the node still agrees with", metadata: [
                 "cursor": "\(cursor)", "window_from": "\(bottom)", "fork": "\(number)",
@@ -94,10 +94,10 @@ extension ChainWatcher {
             try await ChainCursorStore.setCursor(chainID: chainID, number: fork, head: head, now: now, db)
             return changed
         }
-        metrics.ethReorg()
+        metrics.chainReorg(chain.chain)
         logger.warning("reorg: rewound to the fork point", metadata: ["fork": "\(fork)", "deposits_affected": "\(changed.count)"])
         for deposit in changed where deposit.status == .reorgedAfterCredit {
-            metrics.ethCreditedReorg()
+            metrics.chainCreditedReorg(chain.chain)
             logger.error("a credited deposit left the canonical chain (reorg deeper than the confirmation depth)", metadata: [
                 "deposit": "\(deposit.key)", "account": "\(deposit.account)", "usd_cents": "\(deposit.usdCents ?? 0)",
                 "compensated": "\(compensate)",

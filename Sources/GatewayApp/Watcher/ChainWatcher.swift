@@ -61,7 +61,8 @@ public struct ChainWatcher: Sendable {
     public func checkChain() async throws {
         let reported = try await node.chainID()
         guard reported == chainID else {
-            throw ConfigError(key: "ETH_CHAIN_ID", problem: "is \(chainID) but the node at ETH_RPC_URL reports chain \(reported)")
+            let prefix = chain.chain == .ethereum ? "ETH" : "TRON"
+            throw ConfigError(key: "\(prefix)_CHAIN_ID", problem: "is \(chainID) but the node at \(prefix)_RPC_URL reports chain \(reported)")
         }
     }
 
@@ -88,7 +89,7 @@ public struct ChainWatcher: Sendable {
         let head = try await node.blockNumber()
         try await addressBook.refresh()
         report.head = head
-        metrics.ethHead(head)
+        metrics.chainHead(chain.chain, head)
         let now = clock.nowMillis()
         var cursor: UInt64
         if let stored = try await database.transaction({ db in try await ChainCursorStore.cursor(chainID: chainID, db) }) {
@@ -117,7 +118,7 @@ public struct ChainWatcher: Sendable {
             cursor += UInt64(report.scannedBlocks)
         }
         report.cursor = cursor
-        metrics.ethCursor(cursor, head: head)
+        metrics.chainCursor(chain.chain, cursor, head: head)
         report.credited = try await confirmer.confirm(head: head)
         return report
     }

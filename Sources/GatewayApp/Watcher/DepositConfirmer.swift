@@ -41,7 +41,7 @@ struct DepositConfirmer: Sendable {
                 // lagging or load-balanced endpoint) or another one. Wait and look again. Only
                 // the reorg path, which walks parent hashes to the fork, decides that a
                 // deposit left the chain.
-                metrics.confirmDeferred()
+                metrics.confirmDeferred(chain.chain)
                 logger.debug("deposit's block not confirmed by the node; waiting", metadata: [
                     "deposit": "\(deposit.key)", "block": "\(deposit.blockNumber)",
                     "node_hash": "\(canonical[deposit.blockNumber].flatMap { $0 } ?? "none")",

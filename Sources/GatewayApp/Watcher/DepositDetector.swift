@@ -229,7 +229,7 @@ struct DepositDetector: Sendable {
             case .failure(let error):
                 guard error.isRangeLimit, span > 1 else { throw error }
                 span = max(1, span / 2)
-                metrics.rpcError(error.kind)
+                metrics.rpcError(chain.chain, error.kind)
             }
         }
         return logs
@@ -248,7 +248,7 @@ struct DepositDetector: Sendable {
             return bloom.mayHold(contract: contract, topic: Self.transferTopicBytes)
         }
         guard !doubtful.isEmpty else { return [] }
-        for _ in doubtful { metrics.logsRechecked() }
+        for _ in doubtful { metrics.logsRechecked(chain.chain) }
         // One batch for the step: near-saturated mainnet blooms say "maybe" often.
         return try await node.logs(address: contract, topic0: erc20TransferTopic, blockHashes: doubtful.map(\.header.hash)).flatMap { $0 }
     }

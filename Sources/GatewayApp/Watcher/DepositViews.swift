@@ -2,14 +2,24 @@ import GatewayCore
 import Hummingbird
 import Store
 
-/// Deposits as the platform and operators see them: asset, amount, tx, confirmations n/N,
-/// state and the USD credited.
+/// What a deposit's view needs of its chain: which chain, its head, and its depth.
+public struct DepositChainView: Sendable {
+    public let chain: Chain
+    public let head: UInt64?
+    public let required: UInt64
+}
+
+/// Deposits as the platform and operators see them: chain, asset, amount, tx, confirmations
+/// n/N against that chain's depth, state and the USD credited.
 public enum DepositViews {
-    public static func json(_ deposit: DepositRecord, head: UInt64?, required: UInt64) -> JSONValue {
+    public static func json(_ deposit: DepositRecord, chains: [UInt64: DepositChainView]) -> JSONValue {
+        let view = chains[deposit.chainID]
+        let head = view?.head, required = view?.required ?? 0
         var fields: [String: JSONValue] = [
             "key": .string(deposit.key.rawValue), "account_id": .string(deposit.account.rawValue), "asset": .string(deposit.asset.rawValue),
             "amount_units": .string(deposit.amountUnits), "tx_hash": .string(deposit.txHash), "log_index": .int(deposit.logIndex),
-            "address": .string(deposit.address), "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
+            "chain": .string(view?.chain.rawValue ?? "unknown"), "chain_id": .int(Int64(deposit.chainID)),
+            "address": .string(DepositAddressRoutes.display(deposit.address, chain: view?.chain ?? .ethereum)), "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
             "status": .string(deposit.status.rawValue), "confirmations_required": .int(Int64(required)),
             "seen_at": .string(Timestamp.rfc3339(millis: deposit.seenAtMillis)), "amount": .string(deposit.amount.description),
         ]
@@ -28,12 +38,15 @@ public enum DepositViews {
         return .object(fields)
     }
 
-    public static func table(_ deposits: [DepositRecord], head: UInt64?, required: UInt64) -> TextTable {
-        var table = TextTable("KEY", "ACCOUNT", "ASSET", "AMOUNT", "BLOCK", "CONF", "STATUS", "USD", "REASON")
+    public static func table(_ deposits: [DepositRecord], chains: [UInt64: DepositChainView]) -> TextTable {
+        var table = TextTable("KEY", "ACCOUNT", "CHAIN", "ASSET", "AMOUNT", "BLOCK", "CONF", "STATUS", "USD", "REASON")
         for deposit in deposits {
-            let confirmations = head.map { "\(min(DepositRules.confirmations(block: deposit.blockNumber, head: $0), 999))/\(required)" } ?? "?"
+            let view = chains[deposit.chainID]
+            let confirmations = view?.head.map {
+                "\(min(DepositRules.confirmations(block: deposit.blockNumber, head: $0), 999))/\(view?.required ?? 0)"
+            } ?? "?"
             table.add(
-                deposit.key.rawValue, deposit.account.rawValue, deposit.asset.rawValue, deposit.amount.description, "\(deposit.blockNumber)",
+                deposit.key.rawValue, deposit.account.rawValue, view?.chain.rawValue ?? "?", deposit.asset.rawValue, deposit.amount.description, "\(deposit.blockNumber)",
                 confirmations, deposit.status.rawValue, deposit.usdCents.map { Cents($0).description } ?? "-", deposit.reason ?? ""
             )
         }
@@ -42,20 +55,29 @@ public enum DepositViews {
 }
 
 extension Gateway {
-    public func deposits(status: String?, account: String?, limit: Int) async throws -> (deposits: [DepositRecord], head: UInt64?) {
-        let chainID = config.ethereum.chainID
-        return try await database.transaction { db in
-            (try await DepositStore.list(status: status, account: account, limit: limit, db),
-             try await ChainCursorStore.cursor(chainID: chainID, db)?.head)
+    public func deposits(status: String?, account: String?, limit: Int) async throws -> (deposits: [DepositRecord], chains: [UInt64: DepositChainView]) {
+        try await database.transaction { db in
+            (try await DepositStore.list(status: status, account: account, limit: limit, db), try await chainViews(db))
         }
     }
 
-    public func deposit(key: String) async throws -> (DepositRecord, UInt64?)? {
-        let chainID = config.ethereum.chainID
-        return try await database.transaction { db in
+    public func deposit(key: String) async throws -> (DepositRecord, [UInt64: DepositChainView])? {
+        try await database.transaction { db in
             guard let deposit = try await DepositStore.find(key: key, db) else { return nil }
-            return (deposit, try await ChainCursorStore.cursor(chainID: chainID, db)?.head)
+            return (deposit, try await chainViews(db))
         }
+    }
+
+    /// Each chain's head (as its watcher last saw it) and depth, by chain id.
+    func chainViews(_ db: any SQLExecutor) async throws -> [UInt64: DepositChainView] {
+        var views: [UInt64: DepositChainView] = [:]
+        for chain in Chain.allCases {
+            let settings = chainSetup(chain).settings
+            views[settings.chainID] = DepositChainView(
+                chain: chain, head: try await ChainCursorStore.cursor(chainID: settings.chainID, db)?.head, required: settings.confirmations
+            )
+        }
+        return views
     }
 
     /// `GET /v1/accounts/{id}/deposits`: pending and recent deposits of one account.
@@ -63,10 +85,10 @@ extension Gateway {
         router.get("/v1/accounts/{id}/deposits") { _, context in
             let id = try WalletRoutes.accountID(context)
             guard try await self.wallet.account(id) != nil else { throw WalletRoutes.unknownAccount(id) }
-            let (deposits, head) = try await self.deposits(status: nil, account: id.rawValue, limit: 100)
+            let (deposits, chains) = try await self.deposits(status: nil, account: id.rawValue, limit: 100)
             return JSONResponse.make(status: .ok, .object([
                 "object": .string("list"),
-                "data": .array(deposits.map { DepositViews.json($0, head: head, required: self.config.ethereum.confirmations) }),
+                "data": .array(deposits.map { DepositViews.json($0, chains: chains) }),
             ]))
         }
     }

@@ -66,7 +66,7 @@ public struct WatcherService: Service {
                 leading = holds
                 logger.notice(holds ? "watcher lease acquired: this instance is active" : "watcher lease held elsewhere: standing by")
             }
-            metrics.watcherActive(holds)
+            metrics.watcherActive(watcher.chain.chain, holds)
             var caughtUp = true
             if holds {
                 do {
@@ -81,7 +81,7 @@ public struct WatcherService: Service {
                         lastHeadChange = clock.nowMillis()
                     }
                     let stalled = clock.nowMillis() - lastHeadChange > settings.headStallSeconds * 1000
-                    metrics.ethHeadStalled(stalled)
+                    metrics.chainHeadStalled(watcher.chain.chain, stalled)
                     if stalled {
                         logger.warning("node head has not advanced", metadata: ["head": "\(lastHead)", "seconds": "\((clock.nowMillis() - lastHeadChange) / 1000)"])
                     }
@@ -91,7 +91,7 @@ public struct WatcherService: Service {
                 } catch where Task.isShuttingDownGracefully || Task.isCancelled {
                     break
                 } catch let error as RPCError {
-                    metrics.rpcError(error.kind)
+                    metrics.rpcError(watcher.chain.chain, error.kind)
                     logger.warning("watcher step failed; will retry", metadata: ["error": "\(error)"])
                 } catch {
                     logger.error("watcher step failed; will retry", metadata: ["error": "\(error)"])

@@ -26,25 +26,24 @@ struct DepositsCommand: AsyncParsableCommand {
                 throw Exit.configuration
             }
             try await CommandSupport.withGateway { gateway in
-                let (deposits, head) = try await gateway.deposits(status: status, account: account, limit: limit)
-                let required = gateway.config.ethereum.confirmations
-                if output.json { print(JSONValue.array(deposits.map { DepositViews.json($0, head: head, required: required) }).canonicalText) }
-                else { print(DepositViews.table(deposits, head: head, required: required).render()) }
+                let (deposits, chains) = try await gateway.deposits(status: status, account: account, limit: limit)
+                if output.json { print(JSONValue.array(deposits.map { DepositViews.json($0, chains: chains) }).canonicalText) }
+                else { print(DepositViews.table(deposits, chains: chains).render()) }
             }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One deposit by key (eth:CHAIN:TX:LOG_INDEX).")
+        static let configuration = CommandConfiguration(abstract: "One deposit by key (eth:CHAIN_ID:TX:-1, eth:CHAIN_ID:TX:usdt:N, tron:CHAIN_ID:TX:usdt:N).")
         @Argument var key: String
 
         func run() async throws {
             try await CommandSupport.withGateway { gateway in
-                guard let (deposit, head) = try await gateway.deposit(key: key) else {
+                guard let (deposit, chains) = try await gateway.deposit(key: key) else {
                     CommandSupport.printError("gateway: no deposit \(key)")
                     throw Exit.failure
                 }
-                print(DepositViews.json(deposit, head: head, required: gateway.config.ethereum.confirmations).canonicalText)
+                print(DepositViews.json(deposit, chains: chains).canonicalText)
             }
         }
     }

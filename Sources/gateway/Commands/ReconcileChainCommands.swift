@@ -4,15 +4,17 @@ import GatewayApp
 import GatewayCore
 
 extension ReconcileCommand {
-    /// The watcher the chain commands share: refuses without ETH_RPC_URL or on the wrong chain.
-    static func watcher(_ gateway: Gateway) async throws -> ChainWatcher {
-        guard !gateway.config.ethereum.rpcURLs.isEmpty else {
-            CommandSupport.printError("gateway: ETH_RPC_URL is not set; chain reconciliation reads the node")
+    /// The watcher the chain commands share: refuses without the chain's endpoints or on the
+    /// wrong chain.
+    static func watcher(_ gateway: Gateway, chain: GatewayCore.Chain = .ethereum) async throws -> ChainWatcher {
+        let variable = chain == .ethereum ? "ETH_RPC_URL" : "TRON_RPC_URL"
+        guard !(chain == .ethereum ? gateway.config.ethereum.rpcURLs : gateway.config.tron.rpcURLs).isEmpty else {
+            CommandSupport.printError("gateway: \(variable) is not set; chain reconciliation reads the node")
             throw Exit.configuration
         }
-        let watcher = gateway.makeChainWatcher()
+        let watcher = gateway.makeChainWatcher(chain: chain)
         do { try await watcher.checkChain() } catch let error as RPCError {
-            CommandSupport.printError("gateway: Ethereum node unreachable: \(error)")
+            CommandSupport.printError("gateway: \(chain.rawValue) node unreachable: \(error)")
             throw Exit.unreachable
         }
         return watcher
@@ -22,6 +24,7 @@ extension ReconcileCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rescan blocks with the watcher's detection and compare with our deposit records."
         )
+        @Option(help: "ethereum or tron.") var chain: GatewayCore.Chain = .ethereum
         @Option(help: "First block.") var from: UInt64
         @Option(help: "Last block (at most the node's head).") var to: UInt64
         @Flag(help: "Record missing deposits (credited once confirmed) and orphan records not on the chain.") var fix = false
@@ -38,7 +41,7 @@ extension ReconcileCommand {
         func run() async throws {
             let name = try actor.resolve()
             try await CommandSupport.withGateway { gateway in
-                let watcher = try await ReconcileCommand.watcher(gateway)
+                let watcher = try await ReconcileCommand.watcher(gateway, chain: chain)
                 let report: ReconcileReport
                 if fix {
                     // Chain state is written only under the watcher's lease: taken for this run,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GatewayApp
+import GatewayCore
 
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,8 +10,8 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandSupport.withGateway { gateway in
-            guard gateway.depositKey != nil, !gateway.config.ethereum.rpcURLs.isEmpty else {
-                CommandSupport.printError("configuration error: ETH_XPUB and ETH_RPC_URL must both be set to watch the chain")
+            guard gateway.watches(.ethereum) || gateway.watches(.tron) else {
+                CommandSupport.printError("configuration error: ETH_XPUB and ETH_RPC_URL (or TRON_XPUB and TRON_RPC_URL) must both be set to watch a chain")
                 throw Exit.configuration
             }
             try await gateway.checkRatePairs()
