@@ -77,6 +77,56 @@ struct WatcherProcessTests {
         #expect(try await wallet.history(try AccountID("alice"), limit: 10, startingAfter: nil).count == 2)
     }
 
+    /// One `gateway run` watches Ethereum and Tron at once, each under its own lease, and a
+    /// kill -9 between a Tron deposit's sighting and its confirmation loses and doubles nothing.
+    @Test(arguments: TestBackend.available)
+    func ethereumAndTronInOneProcessThroughKillNine(backend: TestBackend) async throws {
+        let devnet = try await Devnet.start()
+        defer { devnet.stop() }
+        let tron = try await Devnet.start(extraArguments: ["--tron"])
+        defer { tron.stop() }
+        let cex = try await FakeCex.start()
+        defer { Task { await cex.stop() } }
+        let location = try await backend.freshLocation()
+        var env = Self.environment(devnet, cex, databaseURL: TestBackend.databaseURL(location))
+        env.merge([
+            "TRON_XPUB": DepositAddressTests.abandonTronXpub, "TRON_RPC_URL": tron.rpcURL, "TRON_USDT_CONTRACT": tron.usdtTronHex,
+            "TRON_START_BLOCK": "1", "TRON_CONFIRMATIONS": "4",
+        ]) { $1 }
+        let (ethAddress, database) = try await Self.prepare(location, env: env)
+        defer { Task { await database.close() } }
+        let tronAddress = try await {
+            let gw = try await TestGateway.start(backend: .sqlite, location: location, environment: env, parts: [])
+            defer { Task { await gw.stop() } }
+            return try await gw.gateway.depositAddress(for: try AccountID("alice"), chain: .tron).record.address
+        }()
+        let wallet = WalletStore(database: database)
+
+        try await devnet.call("devnet_sendEth", "[\"\(ethAddress)\", \(Devnet.hex(1_000_000_000_000_000_000))]")  // 1 ETH
+        try await tron.call("devnet_sendToken", "[\"\(tronAddress)\", \"0x1312d00\", \"usdt\"]")  // 20 USDT
+        try await devnet.mine(1)
+        try await tron.mine(1)
+        env["GATEWAY_INTERNAL_LISTEN"] = "127.0.0.1:\(try GatewayProcess.freePort())"
+        var child = try GatewayProcess(arguments: ["run"], environment: env)
+        #expect(try await TestGateway.eventually(timeout: .seconds(60)) { try await Self.deposits(database).count == 2 }, "\(child.output)")
+        child.killHard()
+        try await devnet.mine(4)
+        try await tron.mine(4)
+        child = try GatewayProcess(arguments: ["run"], environment: env)
+        // 1 ETH at 3012.45 + 20 USDT at 1.0001 → 301245 + 2000 cents.
+        let settled = try await TestGateway.eventually(timeout: .seconds(90)) {
+            try await wallet.account(try AccountID("alice"))?.balance.value == 301_245 + 2_000
+        }
+        child.signal(SIGTERM)
+        _ = try await child.wait()
+        #expect(settled, "\(child.output)")
+        let deposits = try await Self.deposits(database)
+        #expect(deposits.count == 2 && deposits.allSatisfy { $0.status == .credited })
+        #expect(Set(deposits.map { $0.key.rawValue.split(separator: ":").first.map(String.init) ?? "" }) == ["eth", "tron"])
+        let leases = try await database.transaction { db in try await db.query("SELECT name FROM leases ORDER BY name").map { try $0.text("name") } }
+        #expect(leases.allSatisfy { ["eth-watcher", "tron-watcher", "rates"].contains($0) }, "\(leases)")
+    }
+
     @Test func aStandbyWatcherTakesOverWithoutDoubleCredit() async throws {
         let backend: TestBackend = TestBackend.available.contains(.postgres) ? .postgres : .sqlite
         let devnet = try await Devnet.start()
