@@ -20,6 +20,8 @@ import Testing
 struct ChainFaultTests {
     /// CI's budget: 16 sessions per backend, 32 in all, about four minutes.
     static let defaultSessions = 16
+    /// One session in this many runs on the Tron stand-in.
+    static let tronEvery = 8
     static let confirmations = 3
     static let oneETH: UInt128 = 1_000_000_000_000_000_000
 
@@ -40,6 +42,12 @@ struct ChainFaultTests {
         case switchWatcher
         /// A `gateway watch` process takes the lease, works for a moment and is killed with -9.
         case crash(afterMillis: Int)
+
+        /// Whether the operation exists on the Tron stand-in's sessions (no native coin there).
+        var onTron: Bool {
+            if case .eth = self { return false }
+            return true
+        }
 
         var description: String {
             switch self {
@@ -114,19 +122,26 @@ struct ChainFaultTests {
         let only = env["CHAIN_FUZZ_SESSION"].flatMap(Int.init)
         var session = only ?? 0
         var operations = 0
+        var tronSessions = 0
         while only.map({ session == $0 }) ?? (session < sessions) || (deadline.map { ContinuousClock.now < $0 } ?? false) {
             let sessionSeed = seed &+ UInt64(session) &* 0x9E37_79B9
-            let (ops, compensate) = Self.script(seed: sessionSeed)
+            // Every eighth session follows the Tron stand-in: USDT-TRC20 only, the same faults.
+            // CHAIN_FUZZ_CHAIN=tron (or ethereum) runs every session on that chain.
+            let chain: Chain = env["CHAIN_FUZZ_CHAIN"].flatMap(Chain.init(rawValue:))
+                ?? (session % Self.tronEvery == Self.tronEvery - 1 ? .tron : .ethereum)
+            if chain == .tron { tronSessions += 1 }
+            let (script, compensate) = Self.script(seed: sessionSeed)
+            let ops = chain == .tron ? script.filter(\.onTron) : script
             operations += ops.count
             let problems: [String]
             do {
-                problems = try await Self.run(ops, compensate: compensate, backend: backend)
+                problems = try await Self.run(ops, compensate: compensate, backend: backend, chain: chain)
             } catch {
                 problems = ["threw: \(error)"]
             }
             if !problems.isEmpty {
                 Issue.record(Comment(rawValue: ([
-                    "chain-fuzz FAILED: seed=\(seed) session=\(session) backend=\(backend.rawValue) compensate=\(compensate) "
+                    "chain-fuzz FAILED: seed=\(seed) session=\(session) chain=\(chain.rawValue) backend=\(backend.rawValue) compensate=\(compensate) "
                         + "(CHAIN_FUZZ_SEED=\(seed) CHAIN_FUZZ_SESSION=\(session) replays it)",
                     "operations: " + ops.map(\.description).joined(separator: "; "),
                 ] + problems.map { "  \($0)" }).joined(separator: "\n")))
@@ -135,33 +150,38 @@ struct ChainFaultTests {
             session += 1
         }
         let elapsed = ContinuousClock.now - started
-        print("figure: chain-fuzz backend=\(backend.rawValue) sessions=\(session) operations=\(operations) seconds=\(elapsed.components.seconds)")
+        print("figure: chain-fuzz backend=\(backend.rawValue) sessions=\(session) (tron \(tronSessions)) operations=\(operations) seconds=\(elapsed.components.seconds)")
     }
 
     // MARK: - One session
 
-    static func run(_ ops: [Op], compensate: Bool, backend: TestBackend) async throws -> [String] {
-        let rig = try await WatcherTests.Rig.start(
-            backend: backend, confirmations: confirmations, extra: ["ETH_COMPENSATE_DEEP_REORG": compensate ? "true" : "false"]
-        )
+    static func run(_ ops: [Op], compensate: Bool, backend: TestBackend, chain: Chain = .ethereum) async throws -> [String] {
+        let extra = ["ETH_COMPENSATE_DEEP_REORG": compensate ? "true" : "false"]
+        let rig = chain == .tron
+            ? try await WatcherTests.Rig.startTron(backend: backend, confirmations: confirmations, extra: extra)
+            : try await WatcherTests.Rig.start(backend: backend, confirmations: confirmations, extra: extra)
         defer { Task { await rig.stop() } }
         try await rig.gw.createAccount("bob")
-        let bob = try await rig.gw.request(.POST, "/v1/accounts/bob/deposit-address").json?["address"]?.stringValue ?? ""
+        let bobShown = try await rig.gw.request(.POST, "/v1/accounts/bob/deposit-address?chain=\(chain.rawValue)").json?["address"]?.stringValue ?? ""
+        // The node speaks 20-byte hex on both chains; Tron's API shows T….
+        let bob = chain == .tron ? try TronAddress(parsing: bobShown).evm.lowercaseHex : bobShown
+        let leaseName = rig.watcher.chain.leaseName
         let addresses = [rig.address, bob]
         let accounts = ["alice", "bob"]
         let lagURL = try await rig.devnet.call("devnet_lagView", "[0]")["url"]?.stringValue ?? ""
         let database = rig.gw.gateway.database
         func watcher(_ holder: String, url: String) -> ChainWatcher {
-            rig.gw.gateway.makeChainWatcher(node: JSONRPCNode(client: JSONRPCClient(endpoints: [url], timeoutMillis: 2_000, maxAttempts: 2, backoffBaseMillis: 10)))
-                .fenced(by: LeaseFence(name: "eth-watcher", holder: holder, leaseMillis: 600_000))
+            rig.gw.gateway.makeChainWatcher(
+                chain: chain, node: JSONRPCNode(client: JSONRPCClient(endpoints: [url], timeoutMillis: 2_000, maxAttempts: 2, backoffBaseMillis: 10))
+            ).fenced(by: LeaseFence(name: leaseName, holder: holder, leaseMillis: 600_000))
         }
         let holders = ["A", "B"]
         var active = 0
         func take(_ index: Int) async throws {
             let now = rig.gw.gateway.clock.nowMillis()
             try await database.transaction { db in
-                try await db.query("DELETE FROM leases WHERE name = 'eth-watcher'")
-                _ = try await LeaseStore.acquireLease(name: "eth-watcher", holder: holders[index], now: now, expiresAt: now + 600_000, db)
+                try await db.query("DELETE FROM leases WHERE name = $1", [.text(leaseName)])
+                _ = try await LeaseStore.acquireLease(name: leaseName, holder: holders[index], now: now, expiresAt: now + 600_000, db)
             }
         }
         try await take(0)
@@ -229,15 +249,22 @@ struct ChainFaultTests {
             case .crash(let millis):
                 // The lease is free for the process to take; when it dies, its lease (2 s) is
                 // taken back. Whatever it wrote in committed transactions stands.
-                try await database.transaction { db in try await db.query("DELETE FROM leases WHERE name = 'eth-watcher'") }
-                let child = try GatewayProcess(arguments: ["watch"], environment: [
-                    "DATABASE_URL": TestBackend.databaseURL(rig.gw.gateway.config.database),
-                    "ETH_XPUB": DepositAddressTests.abandonXpub, "ETH_RPC_URL": rig.devnet.rpcURL,
-                    "ETH_CHAIN_ID": "\(rig.devnet.chainID)", "ETH_CONFIRMATIONS": "\(Self.confirmations)",
-                    "ETH_USDT_CONTRACT": rig.devnet.usdt, "ETH_START_BLOCK": "1", "CEXIO_BASE_URL": rig.cex.baseURL,
+                try await database.transaction { db in try await db.query("DELETE FROM leases WHERE name = $1", [.text(leaseName)]) }
+                let chainEnvironment = chain == .tron
+                    ? [
+                        "TRON_XPUB": DepositAddressTests.abandonTronXpub, "TRON_RPC_URL": rig.devnet.rpcURL,
+                        "TRON_CONFIRMATIONS": "\(Self.confirmations)", "TRON_USDT_CONTRACT": rig.devnet.usdtTronHex, "TRON_START_BLOCK": "1",
+                    ]
+                    : [
+                        "ETH_XPUB": DepositAddressTests.abandonXpub, "ETH_RPC_URL": rig.devnet.rpcURL,
+                        "ETH_CHAIN_ID": "\(rig.devnet.chainID)", "ETH_CONFIRMATIONS": "\(Self.confirmations)",
+                        "ETH_USDT_CONTRACT": rig.devnet.usdt, "ETH_START_BLOCK": "1",
+                    ]
+                let child = try GatewayProcess(arguments: ["watch"], environment: chainEnvironment.merging([
+                    "DATABASE_URL": TestBackend.databaseURL(rig.gw.gateway.config.database), "CEXIO_BASE_URL": rig.cex.baseURL,
                     "ETH_POLL_INTERVAL_MS": "50", "WATCHER_LEASE_SECONDS": "2", "ETH_RPC_TIMEOUT_MS": "2000",
                     "ETH_COMPENSATE_DEEP_REORG": compensate ? "true" : "false", "GATEWAY_INTERNAL_TOKENS": TestGateway.token,
-                ])
+                ]) { $1 })
                 try await Task.sleep(for: .milliseconds(millis))
                 child.killHard()
                 try await take(active)

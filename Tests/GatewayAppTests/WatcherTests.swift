@@ -1,3 +1,4 @@
+import Ethereum
 import Foundation
 import GatewayApp
 import GatewayCore
@@ -32,6 +33,23 @@ struct WatcherTests {
             let watcher = gw.gateway.makeChainWatcher()
             try await watcher.checkChain()
             return Rig(devnet: devnet, cex: cex, gw: gw, watcher: watcher, address: address)
+        }
+
+        /// The same rig on the Tron stand-in: Tron's key and endpoint only, alice's Tron address
+        /// (as the node writes it: 20-byte hex), and the Tron watcher.
+        static func startTron(backend: TestBackend = .sqlite, confirmations: Int = 20, extra: [String: String] = [:]) async throws -> Rig {
+            let devnet = try await Devnet.start(extraArguments: ["--tron"])
+            let cex = try await FakeCex.start()
+            let gw = try await TestGateway.start(backend: backend, environment: [
+                "TRON_XPUB": DepositAddressTests.abandonTronXpub, "TRON_RPC_URL": devnet.rpcURL, "TRON_CONFIRMATIONS": "\(confirmations)",
+                "TRON_USDT_CONTRACT": devnet.usdtTronHex, "TRON_START_BLOCK": "1", "CEXIO_BASE_URL": cex.baseURL, "ETH_RPC_TIMEOUT_MS": "1000",
+            ].merging(extra) { $1 }, parts: [.internalHTTP, .outboxWorker])
+            try await gw.createAccount("alice")
+            let shown = try await gw.request(.POST, "/v1/accounts/alice/deposit-address?chain=tron").json?["address"]?.stringValue ?? ""
+            try await gw.gateway.makeRateService().refreshOnce()
+            let watcher = gw.gateway.makeChainWatcher(chain: .tron)
+            try await watcher.checkChain()
+            return Rig(devnet: devnet, cex: cex, gw: gw, watcher: watcher, address: try TronAddress(parsing: shown).evm.lowercaseHex)
         }
 
         func stop() async {
