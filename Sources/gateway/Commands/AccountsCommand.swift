@@ -77,19 +77,21 @@ struct AccountsCommand: AsyncParsableCommand {
 
     struct Address: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the account's Ethereum deposit address, assigning the next free index on first use."
+            abstract: "Show the account's deposit address on a chain, assigning the next free index on first use."
         )
         @Argument var id: String
+        @Option(help: "ethereum or tron.") var chain: Chain = .ethereum
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let id = try AccountsCommand.parseID(id)
             try await CommandSupport.withGateway { gateway in
-                let (record, json) = try await gateway.depositAddress(for: id)
+                let (record, json) = try await gateway.depositAddress(for: id, chain: chain)
                 if output.json { print(json.canonicalText); return }
-                var table = TextTable("ACCOUNT", "ADDRESS", "INDEX", "CHAIN", "ASSETS")
-                table.add(id.rawValue, json["address"]?.stringValue ?? record.address, "\(record.index)",
-                          "\(gateway.config.ethereum.chainID)", "ETH, USDT")
+                var table = TextTable("ACCOUNT", "ADDRESS", "INDEX", "CHAIN", "CHAIN ID", "ASSETS")
+                let assets = json["assets"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""
+                table.add(id.rawValue, json["address"]?.stringValue ?? record.address, "\(record.index)", chain.rawValue,
+                          "\(json["chain_id"]?.intValue ?? 0)", assets)
                 print(table.render())
             }
         }
