@@ -112,7 +112,7 @@ class SyntheticChain:
     """Deterministic block contents, rendered to JSON bytes on demand (and cached)."""
 
     def __init__(self, seed: int, blocks: int, shape: Shape, watched: list[bytes], chain_id: int,
-                 usdt: bytes, cache_bytes: int):
+                 usdt: bytes, cache_bytes: int, tron: bool = False):
         if shape.specials_per_block() > shape.txs_per_block:
             raise ValueError("more deposits/transfers per block than transactions per block")
         self.seed = seed
@@ -124,6 +124,8 @@ class SyntheticChain:
         self.usdt = usdt
         self._usdt_bloom = bloom_bits(usdt) | bloom_bits(TRANSFER_TOPIC)
         self.block_hashes = [self._digest(b"block", n) for n in range(blocks + 1)]
+        if tron:   # Tron's block hashes begin with the block number (8 bytes, big-endian)
+            self.block_hashes = [n.to_bytes(8, "big") + h[8:] for n, h in enumerate(self.block_hashes)]
         self.number_by_hash = {h: n for n, h in enumerate(self.block_hashes)}
         self._cache = ByteBoundedCache(cache_bytes)
 
@@ -534,7 +536,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--blocks", type=int, default=10_000, help="head block number (blocks 1..N hold transactions)")
     parser.add_argument("--txs-per-block", type=int, default=150)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--chain-id", type=int, default=1)
+    parser.add_argument("--chain-id", type=int, default=None, help="1, or Tron mainnet's 0x2b6653dc with --tron")
+    parser.add_argument("--tron", action="store_true",
+                        help="Tron's shapes where the watcher sees them: its chain id and number-prefixed block hashes")
     parser.add_argument("--watched-file", help="deposit recipients, one 0x address per line")
     parser.add_argument("--watched-count", type=int, default=1000, help="seeded recipients when no --watched-file")
     parser.add_argument("--eth-deposits-per-block", type=int, default=2)
@@ -552,6 +556,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--manifest", help="write the expected deposits (JSON lines) to this file")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
+    if args.chain_id is None:
+        args.chain_id = 0x2B6653DC if args.tron else 1
     if not 1 <= args.blocks <= MAX_BLOCKS or not 1 <= args.txs_per_block <= 100_000:
         parser.error(f"--blocks must be between 1 and {MAX_BLOCKS}, --txs-per-block between 1 and 100000")
     return args
@@ -563,7 +569,7 @@ def build_chain(args: argparse.Namespace) -> SyntheticChain:
     watched = load_watched(args.watched_file, args.seed, args.watched_count)
     try:
         return SyntheticChain(args.seed, args.blocks, shape, watched, args.chain_id,
-                              bytes.fromhex(args.usdt.removeprefix("0x")), args.cache_mb * 1024 * 1024)
+                              bytes.fromhex(args.usdt.removeprefix("0x")), args.cache_mb * 1024 * 1024, tron=args.tron)
     except ValueError as err:
         raise SystemExit(str(err))
 

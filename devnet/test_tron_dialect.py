@@ -6,7 +6,6 @@ import pytest
 from test_devnet import RpcClient, RpcFailure, fresh_address, start_devnet, stop
 
 
-
 @pytest.fixture(scope="module")
 def tron():
     proc, info = start_devnet("--tron")
@@ -26,6 +25,7 @@ def test_block_hashes_start_with_the_number_and_link(tron):
     assert int(block["hash"][2:18], 16) == top
     assert block["parentHash"] == parent["hash"]
     assert int(block["timestamp"], 16) - int(parent["timestamp"], 16) == 3
+    assert block["logsBloom"] == "0x" + "00" * 256
     assert tron.call("eth_getBlockByHash", block["hash"], False)["number"] == hex(top)
 
 

@@ -7,7 +7,8 @@ py-evm chain stands in and only the answers change, following Tron's JSON-RPC do
 - a block hash's first 8 bytes are the block number (the rest is py-evm's hash);
 - block timestamps are 3 seconds apart;
 - block tags: numbers, latest, earliest and finalized; pending and safe are refused;
-- eth_call and eth_getBalance answer at latest only.
+- eth_call and eth_getBalance answer at latest only;
+- logsBloom is all zeros, as java-tron answers it.
 
 How the stand-in differs from a real node is listed in devnet/README.md.
 """
@@ -82,6 +83,7 @@ class TronDialect:
             if number > 0:
                 out["parentHash"] = tron_hash(out["parentHash"], number - 1)
             out["timestamp"] = hex(GENESIS_TIMESTAMP + BLOCK_SECONDS * number)
+            out["logsBloom"] = "0x" + "00" * 256   # java-tron: "no value", always zeros
         if isinstance(out.get("blockHash"), str) and isinstance(out.get("blockNumber"), str):
             out["blockHash"] = tron_hash(out["blockHash"], int(out["blockNumber"], 16))
         return out

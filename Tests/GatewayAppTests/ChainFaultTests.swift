@@ -35,6 +35,9 @@ struct ChainFaultTests {
         case mine(Int)
         case reorg(depth: Int, replay: Bool, prefix: Int, reincludeIn: Int)
         case fault(count: Int)
+        /// The next range `eth_getLogs` answers come back empty (an endpoint that has not
+        /// indexed the blocks); by hash they still answer.
+        case unindexed(count: Int)
         /// The node answers slowly (below the client's timeout): latency, not failure.
         case slow(seconds: Double, count: Int)
         case step
@@ -59,6 +62,7 @@ struct ChainFaultTests {
             case .mine(let n): "mine(\(n))"
             case .reorg(let d, let r, let p, let k): "reorg(depth: \(d), replay: \(r), prefix: \(p), in: \(k))"
             case .fault(let n): "fault(\(n))"
+            case .unindexed(let n): "unindexed(\(n))"
             case .slow(let seconds, let n): "slow(\(seconds) s, \(n))"
             case .step: "step"
             case .lagStep(let lag): "lagStep(\(lag))"
@@ -91,9 +95,11 @@ struct ChainFaultTests {
                     prefix: Int.random(in: 0...2, using: &rng), reincludeIn: Int.random(in: 1...2, using: &rng)
                 ))
             case 13:
-                ops.append(Bool.random(using: &rng)
-                    ? .fault(count: Int.random(in: 1...3, using: &rng))
-                    : .slow(seconds: Double(Int.random(in: 1...5, using: &rng)) / 10, count: Int.random(in: 1...3, using: &rng)))
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: ops.append(.fault(count: Int.random(in: 1...3, using: &rng)))
+                case 1: ops.append(.unindexed(count: Int.random(in: 1...3, using: &rng)))
+                default: ops.append(.slow(seconds: Double(Int.random(in: 1...5, using: &rng)) / 10, count: Int.random(in: 1...3, using: &rng)))
+                }
             case 14: ops.append(.lagStep(lag: Int.random(in: 1...4, using: &rng)))
             case 15: ops.append(Bool.random(using: &rng) ? .switchWatcher : .crash(afterMillis: Int.random(in: 100...1_500, using: &rng)))
             default: ops.append(.step)
@@ -239,6 +245,8 @@ struct ChainFaultTests {
                 )
             case .fault(let count):
                 _ = try await rig.devnet.call("devnet_fault", "[{\"mode\": \"error\", \"count\": \(count)}]")
+            case .unindexed(let count):
+                _ = try await rig.devnet.call("devnet_fault", "[{\"mode\": \"unindexed_logs\", \"count\": \(count)}]")
             case .slow(let seconds, let count):
                 _ = try await rig.devnet.call("devnet_fault", "[{\"mode\": \"timeout\", \"seconds\": \(seconds), \"count\": \(count)}]")
             case .step:

@@ -62,7 +62,9 @@ struct OutboxDeliveryTests {
             return retrying.count == 20 && retrying.allSatisfy { $0.state.attempts >= 2 }
         })
         let failing = try #require(try await sender.gateway.outbox.list(status: .retrying, limit: 1).first)
-        #expect(failing.state.lastError?.contains("unreachable") == true)
+        // Usually "wallet unreachable: …"; the reason is recorded whatever it is (the free port
+        // picked above may be taken meanwhile by another test's listener, which answers).
+        #expect(failing.state.lastError?.hasPrefix("wallet") == true, "\(failing.state)")
 
         // Process B: the wallet, on its own store (with the account already there, or the
         // first deliveries would rightly park as unknown-account), comes up on that port.

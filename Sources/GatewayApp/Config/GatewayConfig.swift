@@ -261,7 +261,10 @@ public struct GatewayConfig: Sendable {
         func chainID(_ name: String) throws(ConfigError) -> UInt64 {
             guard let text = source[name] ?? ConfigKey.named(name)?.defaultValue else { throw ConfigError(key: name, problem: "missing") }
             let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-            guard let value, value > 0 else { throw ConfigError(key: name, problem: "'\(text)' is not a positive decimal or 0x hex integer") }
+            // Stored as a signed 64-bit integer, as every chain id in use is.
+            guard let value, value > 0, value <= UInt64(Int64.max) else {
+                throw ConfigError(key: name, problem: "'\(text)' is not a decimal or 0x hex integer in 1–\(Int64.max)")
+            }
             return value
         }
 

@@ -57,14 +57,17 @@ extension Gateway {
         if config.stripe.webhookSecrets.isEmpty {
             logger.notice("stripe webhook off: STRIPE_WEBHOOK_SECRET not set (POST /webhooks/stripe answers 503)")
         }
-        if config.ethereum.xpub == nil {
-            logger.notice("deposit addresses off: ETH_XPUB not set")
+        for (chain, settings, prefix) in [(Chain.ethereum, config.ethereum, "ETH"), (.tron, config.tron, "TRON")] {
+            if settings.xpub == nil {
+                logger.notice("\(chain.rawValue) deposit addresses and watcher off: \(prefix)_XPUB not set")
+            } else if settings.rpcURLs.isEmpty {
+                // Addresses are handed out, but nothing watches them: deposits sent now are found
+                // only by a watcher started with \(prefix)_START_BLOCK at or below their blocks.
+                logger.warning("\(chain.rawValue) watcher off: \(prefix)_RPC_URL not set, though \(prefix)_XPUB is (addresses are handed out)")
+            }
         }
-        if config.ethereum.xpub == nil {
-            logger.notice("rates off: crypto deposits are off (ETH_XPUB not set)")
-            logger.notice("watcher off: ETH_XPUB not set")
-        } else if config.ethereum.rpcURLs.isEmpty {
-            logger.notice("watcher off: ETH_RPC_URL not set")
+        if config.ethereum.xpub == nil, config.tron.xpub == nil {
+            logger.notice("rates off: crypto deposits are off (neither ETH_XPUB nor TRON_XPUB set)")
         }
         if config.walletURL == nil {
             logger.info("crediting the embedded wallet on the internal listener (WALLET_API_URL not set)")

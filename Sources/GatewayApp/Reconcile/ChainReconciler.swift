@@ -164,7 +164,7 @@ public struct ChainReconciler: Sendable {
             }
             for (deposit, index) in toObserve {
                 report.discrepancies[index].fixed = try await record(deposit, action: "observe", operator: name, now: now) { db in
-                    try await DepositCompensation.record([deposit], now: now, db)
+                    try await DepositCompensation.record([deposit], chain: watcher.chain.chain, now: now, db)
                 }
             }
             for (deposit, index) in toOrphan {

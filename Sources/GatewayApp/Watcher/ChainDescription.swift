@@ -41,6 +41,10 @@ public struct ChainDescription: Sendable {
         case tron
 
         public var stateAtAnyBlock: Bool { self == .ethereum }
+        /// Whether a block's `logsBloom` says what its logs hold. java-tron answers all zeros
+        /// ("no value"), so on Tron it says nothing, and every block the range answer gave no
+        /// Transfer for is asked again by hash.
+        public var bloomIsReliable: Bool { self == .ethereum }
     }
 
     /// The lease its watcher holds. Ethereum keeps the name it always had, so a rolling upgrade

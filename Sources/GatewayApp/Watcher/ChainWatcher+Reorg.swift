@@ -69,6 +69,7 @@ extension ChainWatcher {
     func applyReorg(fork: UInt64, head: UInt64) async throws {
         let now = clock.nowMillis()
         let compensate = settings.compensateDeepReorg
+        let source = chain.chain
         // Only deposits whose block the node no longer has at that height leave the chain: a
         // fork found at a checkpoint lies below the true fork, and blocks in between stand.
         let candidates = try await database.transaction { db in try await DepositStore.reorgCandidates(chainID: chainID, above: fork, db) }
@@ -85,7 +86,7 @@ extension ChainWatcher {
                     // Each time the deposit leaves the chain is its own epoch: reversed once per
                     // departure, re-credited once per return.
                     let (reversals, recredits) = try await DepositCompensation.compensations(of: deposit, db)
-                    guard reversals == recredits, let reversal = try DepositCompensation.reversal(of: deposit, epoch: reversals + 1) else { continue }
+                    guard reversals == recredits, let reversal = try DepositCompensation.reversal(of: deposit, chain: source, epoch: reversals + 1) else { continue }
                     try await OutboxStore.enqueue(reversal, now: now, db)
                 }
             }

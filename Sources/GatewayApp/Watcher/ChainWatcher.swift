@@ -146,7 +146,7 @@ public struct ChainWatcher: Sendable {
         let keepFrom = last.header.number > 2 * settings.confirmations + 2 ? last.header.number - 2 * settings.confirmations - 2 : 0
         let recorded = blocks
         try await write { db in
-            try await DepositCompensation.record(found.deposits, now: now, db)
+            try await DepositCompensation.record(found.deposits, chain: chain.chain, now: now, db)
             for transfer in found.outgoing { try await OutgoingTransferStore.record(transfer, now: now, db) }
             try await ChainCursorStore.saveHeaders(
                 chainID: chainID, recorded.map { (number: $0.header.number, hash: $0.header.hash, parent: $0.header.parentHash) }, db

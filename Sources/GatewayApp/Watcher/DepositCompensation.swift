@@ -9,10 +9,10 @@ enum DepositCompensation {
     /// --fix` alike). A credited deposit that a deep reorg had removed and that is canonical
     /// again is credited again; if its credit was debited back, that debit is undone by a
     /// re-credit in the same transaction.
-    static func record(_ deposits: [DepositRecord], now: Int64, _ db: any SQLExecutor) async throws {
+    static func record(_ deposits: [DepositRecord], chain: Chain, now: Int64, _ db: any SQLExecutor) async throws {
         for deposit in try await DepositStore.observeMany(deposits, now: now, db) {
             let (reversals, recredits) = try await compensations(of: deposit, db)
-            guard reversals > recredits, let recredit = try recredit(of: deposit, epoch: reversals) else { continue }
+            guard reversals > recredits, let recredit = try recredit(of: deposit, chain: chain, epoch: reversals) else { continue }
             try await OutboxStore.enqueue(recredit, now: now, db)
         }
     }
@@ -33,19 +33,19 @@ enum DepositCompensation {
     }
 
     /// The debit that takes back a credit whose deposit a deep reorg removed.
-    static func reversal(of deposit: DepositRecord, epoch: Int = 1) throws -> OutboxRequest? {
+    static func reversal(of deposit: DepositRecord, chain: Chain, epoch: Int = 1) throws -> OutboxRequest? {
         // The money may already be spent; the debit must land anyway.
         try compensation(
-            of: deposit, key: try IdempotencyKey.compensation(of: deposit.key.rawValue, .reversal, epoch: epoch), direction: .debit, reason: "deep_reorg", allowNegative: true,
+            of: deposit, chain: chain, key: try IdempotencyKey.compensation(of: deposit.key.rawValue, .reversal, epoch: epoch), direction: .debit, reason: "deep_reorg", allowNegative: true,
             description: "Reversal: deposit \(deposit.txHash) left the canonical chain after it was credited",
             details: ["block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash)]
         )
     }
 
     /// The credit that undoes a reversal once its deposit is canonical again.
-    static func recredit(of deposit: DepositRecord, epoch: Int = 1) throws -> OutboxRequest? {
+    static func recredit(of deposit: DepositRecord, chain: Chain, epoch: Int = 1) throws -> OutboxRequest? {
         try compensation(
-            of: deposit, key: try IdempotencyKey.compensation(of: deposit.key.rawValue, .recredit, epoch: epoch), direction: .credit, reason: "reincluded_after_deep_reorg", allowNegative: false,
+            of: deposit, chain: chain, key: try IdempotencyKey.compensation(of: deposit.key.rawValue, .recredit, epoch: epoch), direction: .credit, reason: "reincluded_after_deep_reorg", allowNegative: false,
             description: "Re-credit: deposit \(deposit.txHash) is on the canonical chain again"
         )
     }
@@ -53,7 +53,7 @@ enum DepositCompensation {
     /// A wallet effect of the deposit's credited amount, keyed by the deposit's key and a
     /// suffix; nil when the deposit was never credited an amount.
     private static func compensation(
-        of deposit: DepositRecord, key: IdempotencyKey, direction: Direction, reason: String, allowNegative: Bool, description: String,
+        of deposit: DepositRecord, chain: Chain, key: IdempotencyKey, direction: Direction, reason: String, allowNegative: Bool, description: String,
         details: [String: JSONValue] = [:]
     ) throws -> OutboxRequest? {
         guard let cents = deposit.usdCents, cents > 0 else { return nil }
@@ -61,7 +61,7 @@ enum DepositCompensation {
             key: key, account: deposit.account, direction: direction,
             amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash, description: description,
             detailsJSON: JSONValue.object(details.merging([
-                "source": .string("ethereum"), "reason": .string(reason), "deposit_key": .string(deposit.key.rawValue),
+                "source": .string(chain.rawValue), "reason": .string(reason), "deposit_key": .string(deposit.key.rawValue),
             ]) { _, common in common }).canonicalText,
             allowNegative: allowNegative
         )

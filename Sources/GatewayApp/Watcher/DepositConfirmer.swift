@@ -30,11 +30,24 @@ struct DepositConfirmer: Sendable {
             try await DepositStore.pendingFairly(chainID: chainID, maxBlock: maxBlock, limitPerGroup: Self.confirmBatch, db)
         }
         guard !ready.isEmpty else { return 0 }
-        let numbers = Array(Set(ready.map(\.blockNumber))).sorted()
-        let canonical = Dictionary(uniqueKeysWithValues: zip(numbers, try await node.headers(numbers)).map { ($0, $1?.hash) })
         let book = try await rates.load()
+        // A deposit already waiting for a rate that is still unusable has nothing to do this
+        // step: its block is not asked for, so a rate outage costs no header requests.
+        let decisionTime = clock.nowMillis()
+        let actionable = ready.filter { deposit in
+            guard deposit.status == .awaitingRate, case .awaitRate = DepositConversionDecision.decide(deposit.amount, book: book, now: decisionTime) else {
+                return true
+            }
+            return false
+        }
+        guard !actionable.isEmpty else { return 0 }
+        let numbers = Array(Set(actionable.map(\.blockNumber))).sorted()
+        let canonical = Dictionary(uniqueKeysWithValues: zip(numbers, try await node.headers(numbers)).map { ($0, $1?.hash) })
         var credited = 0
-        for deposit in ready {
+        // Deposits that start waiting for a rate, written in one transaction at the end of the
+        // step: during a rate outage a catch-up would otherwise commit once per deposit.
+        var waiting: [(key: IdempotencyKey, reason: String)] = []
+        for deposit in actionable {
             let now = clock.nowMillis()
             guard canonical[deposit.blockNumber] == deposit.blockHash else {
                 // The node does not vouch for the block now: it has no header at that height (a
@@ -54,15 +67,21 @@ struct DepositConfirmer: Sendable {
                 // Written once when it starts waiting, not on every step of an outage.
                 guard deposit.status != .awaitingRate else { continue }
                 logger.warning("deposit awaiting a usable rate", metadata: ["deposit": "\(deposit.key)", "reason": "\(reason)"])
-                _ = try await write { db in
-                    try await DepositStore.transition(key: deposit.key, to: .awaitingRate, reason: reason, now: now, db)
-                }
+                waiting.append((deposit.key, reason))
             case .refuse(let reason):
                 _ = try await write { db in
                     try await DepositStore.transition(key: deposit.key, to: .parked, reason: reason, now: now, db)
                 }
             case .convert(let conversion):
                 if try await credit(deposit, amount: amount, conversion: conversion, now: now) { credited += 1 }
+            }
+        }
+        if !waiting.isEmpty {
+            let now = clock.nowMillis()
+            let batch = waiting
+            _ = try await write { db in
+                // Each one compare-and-set: one another watcher moved meanwhile is left alone.
+                for (key, reason) in batch { _ = try await DepositStore.transition(key: key, to: .awaitingRate, reason: reason, now: now, db) }
             }
         }
         return credited

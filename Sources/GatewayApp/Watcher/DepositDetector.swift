@@ -244,7 +244,9 @@ struct DepositDetector: Sendable {
     func logsLeftOut(_ contract: EthereumAddress, of blocks: [Block], answered: [ChainLog]) async throws -> [ChainLog] {
         let covered = Set(answered.lazy.filter { $0.address == contract && $0.topics.first == erc20TransferTopic }.map(\.blockNumber))
         let doubtful = blocks.filter { block in
-            guard !covered.contains(block.header.number), let bloom = block.logsBloom else { return false }
+            guard !covered.contains(block.header.number) else { return false }
+            guard chain.dialect.bloomIsReliable else { return true }
+            guard let bloom = block.logsBloom else { return false }
             return bloom.mayHold(contract: contract, topic: Self.transferTopicBytes)
         }
         guard !doubtful.isEmpty else { return [] }

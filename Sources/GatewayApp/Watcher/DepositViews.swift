@@ -19,7 +19,8 @@ public enum DepositViews {
             "key": .string(deposit.key.rawValue), "account_id": .string(deposit.account.rawValue), "asset": .string(deposit.asset.rawValue),
             "amount_units": .string(deposit.amountUnits), "tx_hash": .string(deposit.txHash), "log_index": .int(deposit.logIndex),
             "chain": .string(view?.chain.rawValue ?? "unknown"), "chain_id": .int(Int64(deposit.chainID)),
-            "address": .string(DepositAddressRoutes.display(deposit.address, chain: view?.chain ?? .ethereum)), "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
+            // As stored (lowercase hex) on Ethereum, as before; `T…` on Tron.
+            "address": .string(view?.chain == .tron ? DepositAddressRoutes.display(deposit.address, chain: .tron) : deposit.address), "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
             "status": .string(deposit.status.rawValue), "confirmations_required": .int(Int64(required)),
             "seen_at": .string(Timestamp.rfc3339(millis: deposit.seenAtMillis)), "amount": .string(deposit.amount.description),
         ]
