@@ -71,6 +71,16 @@ struct TronWatcherTests {
         let shown = try #require(api.json?["data"]?.arrayValue?.first)
         #expect(shown["chain"]?.stringValue == "tron" && shown["address"]?.stringValue == rig.address)
         #expect(shown["confirmations_required"] == .int(20) && shown["confirmations"] == .int(20))
+        // Balances: Tron answers them at the head only, and the report says so. The look-alike
+        // token's balance is not ours to explain.
+        let balances = try await BalanceReconciler(watcher: rig.watcher, database: rig.gw.gateway.database)
+            .run(at: nil, account: try AccountID("alice"), idleSample: 0, now: 1)
+        #expect(balances.agrees, "\(balances.discrepancies)")
+        #expect(balances.notes.contains { $0.contains("at the head only") })
+        await #expect(throws: OperatorError.self) {
+            _ = try await BalanceReconciler(watcher: rig.watcher, database: rig.gw.gateway.database)
+                .run(at: 3, account: try AccountID("alice"), idleSample: 0, now: 1)
+        }
     }
 
     @Test func twoTransfersInOneTransactionAndAReorgBeforeConfirmation() async throws {

@@ -361,4 +361,7 @@ final class VeilingNode: EthereumNode {
     func call(to contract: EthereumAddress, data: [UInt8], at block: UInt64) async throws -> [UInt8] {
         try await inner.call(to: contract, data: data, at: block)
     }
+    func callAtLatest(to contract: EthereumAddress, data: [UInt8]) async throws -> [UInt8] {
+        try await inner.callAtLatest(to: contract, data: data)
+    }
 }

@@ -20,6 +20,8 @@ public protocol EthereumNode: Sendable {
     func balance(_ address: EthereumAddress, at block: UInt64) async throws -> Word256
     /// `eth_call` at a block: the returned bytes (for ERC-20 `balanceOf`).
     func call(to contract: EthereumAddress, data: [UInt8], at block: UInt64) async throws -> [UInt8]
+    /// `eth_call` at `latest`: java-tron answers state queries at no other block.
+    func callAtLatest(to contract: EthereumAddress, data: [UInt8]) async throws -> [UInt8]
     /// How many endpoints stand behind this node; 1 by default.
     var endpointCount: Int { get }
     /// Which endpoint this node speaks to when pinned; 0 by default.
@@ -42,11 +44,26 @@ extension EthereumNode {
         try await blockReceipts(numbers, only: nil)
     }
 
+    /// At the head's number, for nodes that take numbers.
+    public func callAtLatest(to contract: EthereumAddress, data: [UInt8]) async throws -> [UInt8] {
+        try await call(to: contract, data: data, at: try await blockNumber())
+    }
+
+    /// ERC-20 `balanceOf(owner)` at `latest` (Tron).
+    public func tokenBalanceAtLatest(_ token: EthereumAddress, owner: EthereumAddress) async throws -> Word256 {
+        let answer = try await callAtLatest(to: token, data: Self.balanceOf(owner))
+        guard answer.count == 32 else { throw RPCError.malformed("balanceOf answered \(answer.count) bytes, expected 32") }
+        return Word256(bigEndian: answer)
+    }
+
+    /// selector keccak("balanceOf(address)")[0..4] = 0x70a08231, then the owner left-padded to 32 bytes.
+    static func balanceOf(_ owner: EthereumAddress) -> [UInt8] {
+        [0x70, 0xa0, 0x82, 0x31] + [UInt8](repeating: 0, count: 12) + owner.bytes
+    }
+
     /// ERC-20 `balanceOf(owner)` at a block.
     public func tokenBalance(_ token: EthereumAddress, owner: EthereumAddress, at block: UInt64) async throws -> Word256 {
-        // selector keccak("balanceOf(address)")[0..4] = 0x70a08231, then the owner left-padded to 32 bytes.
-        let data: [UInt8] = [0x70, 0xa0, 0x82, 0x31] + [UInt8](repeating: 0, count: 12) + owner.bytes
-        let answer = try await call(to: token, data: data, at: block)
+        let answer = try await call(to: token, data: Self.balanceOf(owner), at: block)
         guard answer.count == 32 else { throw RPCError.malformed("balanceOf answered \(answer.count) bytes, expected 32") }
         return Word256(bigEndian: answer)
     }
@@ -187,8 +204,16 @@ public struct JSONRPCNode: EthereumNode {
     }
 
     public func call(to contract: EthereumAddress, data: [UInt8], at block: UInt64) async throws -> [UInt8] {
+        try await call(to: contract, data: data, tag: Hex.quantity(block))
+    }
+
+    public func callAtLatest(to contract: EthereumAddress, data: [UInt8]) async throws -> [UInt8] {
+        try await call(to: contract, data: data, tag: "latest")
+    }
+
+    private func call(to contract: EthereumAddress, data: [UInt8], tag: String) async throws -> [UInt8] {
         let request = RPCValue.object(["to": .string(contract.lowercaseHex), "data": .string(Hex.encode(data))])
-        guard let text = try await client.call("eth_call", [request, .string(Hex.quantity(block))]).string else {
+        guard let text = try await client.call("eth_call", [request, .string(tag)]).string else {
             throw RPCError.malformed("eth_call")
         }
         return try Hex.data(text)

@@ -39,12 +39,24 @@ public struct BalanceReconciler: Sendable {
             throw OperatorError(.refused, "the watcher has not scanned any block yet; nothing to compare")
         }
         let confirmedTip = head + 1 >= confirmations ? head + 1 - confirmations : 0
+        // A chain that answers state at `latest` only (Tron) is compared at the head, with the
+        // records of every block up to it; the report says so.
+        let latestOnly = !watcher.chain.dialect.stateAtAnyBlock
+        if latestOnly {
+            guard requested == nil else {
+                throw OperatorError(.usage, "--at is not possible on \(watcher.chain.chain.rawValue): its nodes answer balances at the head only")
+            }
+            report.notes.append(
+                "\(watcher.chain.chain.rawValue) answers balances at the head only: compared at block \(head) (watcher at \(cursor)); "
+                    + "a deposit in a block the watcher has not scanned or confirmed yet shows as a surplus until it has"
+            )
+        }
         // Our records explain only what the watcher scanned, and only a confirmed block is final.
-        let at = requested ?? min(cursor, confirmedTip)
-        guard at <= cursor else {
+        let at = latestOnly ? head : requested ?? min(cursor, confirmedTip)
+        guard at <= cursor || latestOnly else {
             throw OperatorError(.usage, "--at \(at) is past the watcher's cursor \(cursor); our records cannot explain it yet")
         }
-        if at > confirmedTip { report.notes.append("block \(at) has fewer than \(confirmations) confirmations; balances may still change") }
+        if at > confirmedTip, !latestOnly { report.notes.append("block \(at) has fewer than \(confirmations) confirmations; balances may still change") }
 
         let targets = try await self.targets(account: account, idleSample: idleSample)
         var checkedActive = 0, checkedIdle = 0
@@ -97,16 +109,22 @@ public struct BalanceReconciler: Sendable {
                 try await OutgoingTransferStore.fromAddress(target.address, chainID: chainID, maxBlock: block, db)
             )
         }
-        let ethOnChain: Word256, usdtOnChain: Word256
+        // The chain's own assets: its native coin where it credits one, and its tokens.
+        var onChain: [Asset: Word256] = [:]
         do {
-            ethOnChain = try await watcher.node.balance(address, at: block)
-            usdtOnChain = try await watcher.node.tokenBalance(watcher.settings.usdtContract, owner: address, at: block)
+            if let native = watcher.chain.nativeAsset { onChain[native] = try await watcher.node.balance(address, at: block) }
+            for (asset, contract) in watcher.chain.tokens {
+                onChain[asset] = watcher.chain.dialect.stateAtAnyBlock
+                    ? try await watcher.node.tokenBalance(contract, owner: address, at: block)
+                    : try await watcher.node.tokenBalanceAtLatest(contract, owner: address)
+            }
         } catch let error as RPCError {
-            throw OperatorError(.unreachable, "Ethereum node: \(error)")
+            throw OperatorError(.unreachable, "\(watcher.chain.chain.rawValue) node: \(error)")
         }
-        for asset in [Asset.eth, Asset.usdt] {
+        for asset in Asset.allCases {
+            guard let balance = onChain[asset] else { continue }
             let explained = Self.explained(asset: asset, deposits: deposits, outgoing: outgoing)
-            let actual = BigInt((asset == .eth ? ethOnChain : usdtOnChain).big)
+            let actual = BigInt(balance.big)
             let difference = actual - explained
             guard difference != 0 else { continue }
             let surplus = difference > 0

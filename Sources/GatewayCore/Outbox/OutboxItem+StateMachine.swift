@@ -4,6 +4,9 @@ public enum OutboxStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case retrying
     case delivered
     case parked
+
+    /// Rows the worker still has to deliver.
+    public static let undelivered: [OutboxStatus] = [.pending, .retrying]
 }
 
 /// Where a row stands: its status and what the worker needs to decide the next step.

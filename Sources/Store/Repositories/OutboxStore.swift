@@ -58,7 +58,7 @@ public struct OutboxStore: Sendable {
                 UPDATE outbox SET claimed_until = $1, claim_token = $2
                 WHERE id IN (
                     SELECT id FROM outbox
-                    WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $3
+                    WHERE status IN \(OutboxStatus.sqlList(OutboxStatus.undelivered)) AND next_attempt_at <= $3
                       AND (claimed_until IS NULL OR claimed_until < $3)
                     ORDER BY next_attempt_at, id LIMIT $4 \(db.dialect.forUpdateSkipLocked)
                 )
@@ -193,7 +193,7 @@ public struct OutboxStore: Sendable {
                 if let status = OutboxStatus(rawValue: try row.text("status")) { counts[status] = Int(try row.int("n")) }
             }
             let oldest = try await db.queryOne(
-                "SELECT CAST(MIN(created_at) AS BIGINT) AS oldest FROM outbox WHERE status IN ('pending', 'retrying')"
+                "SELECT CAST(MIN(created_at) AS BIGINT) AS oldest FROM outbox WHERE status IN \(OutboxStatus.sqlList(OutboxStatus.undelivered))"
             )?.optionalInt("oldest")
             return OutboxStats(counts: counts, oldestUndeliveredAgeMillis: oldest.map { max(0, now - $0) })
         }

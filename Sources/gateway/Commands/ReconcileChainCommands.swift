@@ -67,6 +67,7 @@ extension ReconcileCommand {
             discussion: "Checks every address with activity plus a random sample of idle ones. A surplus is a deposit we missed."
         )
         @Option(help: "Block to compare at (default: the newest confirmed block the watcher has scanned).") var at: UInt64?
+        @Option(help: "ethereum or tron (Tron: at the head, its nodes answer balances nowhere else).") var chain: GatewayCore.Chain = .ethereum
         @Option(help: "Only this account's address.") var account: String?
         @Option(name: .customLong("idle-sample"), help: "Idle addresses to sample (0–100000).") var idleSample = BalanceReconciler.defaultIdleSample
         @OptionGroup var output: OutputOptions
@@ -84,7 +85,7 @@ extension ReconcileCommand {
                 }
             }
             try await CommandSupport.withGateway { gateway in
-                let watcher = try await ReconcileCommand.watcher(gateway)
+                let watcher = try await ReconcileCommand.watcher(gateway, chain: chain)
                 let bar = output.json ? nil : TerminalProgress.make("addresses")
                 let report = try await BalanceReconciler(watcher: watcher, database: gateway.database)
                     .run(at: at, account: accountID, idleSample: idleSample, now: gateway.clock.nowMillis(), progress: bar?.callback)
