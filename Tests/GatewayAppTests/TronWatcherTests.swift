@@ -9,51 +9,22 @@ import Testing
 /// USDT-TRC20 through the same pipeline, on the Tron stand-in (`devnet.py --tron`).
 @Suite("USDT on Tron", .serialized, .enabled(if: Devnet.python != nil, "GATEWAY_PYTHON unset: the devnet needs the project venv"))
 struct TronWatcherTests {
-    struct Rig {
-        let devnet: Devnet
-        let cex: FakeCex
-        let gw: TestGateway
-        let watcher: ChainWatcher
-        /// Alice's Tron address: `T…` as the API shows it, and its 20 bytes as the node writes them.
-        let address: String
-        let hex: String
+    /// The watcher tests' rig on the Tron stand-in; `address` is alice's address as the node
+    /// writes it (20-byte hex).
+    typealias Rig = WatcherTests.Rig
 
-        static func start(backend: TestBackend = .sqlite) async throws -> Rig {
-            let devnet = try await Devnet.start(extraArguments: ["--tron"])
-            let cex = try await FakeCex.start()
-            let gw = try await TestGateway.start(backend: backend, environment: [
-                "TRON_XPUB": DepositAddressTests.abandonTronXpub, "TRON_RPC_URL": devnet.rpcURL,
-                "TRON_USDT_CONTRACT": devnet.usdtTronHex, "TRON_START_BLOCK": "1",
-                "CEXIO_BASE_URL": cex.baseURL, "ETH_RPC_TIMEOUT_MS": "1000",
-            ], parts: [.internalHTTP, .outboxWorker])
-            try await gw.createAccount("alice")
-            let address = try await gw.request(.POST, "/v1/accounts/alice/deposit-address?chain=tron").json?["address"]?.stringValue ?? ""
-            try await gw.gateway.makeRateService().refreshOnce()
-            let watcher = gw.gateway.makeChainWatcher(chain: .tron)
-            try await watcher.checkChain()
-            return Rig(devnet: devnet, cex: cex, gw: gw, watcher: watcher, address: address, hex: try TronAddress(parsing: address).evm.lowercaseHex)
-        }
-
-        func stop() async {
-            await gw.stop()
-            await cex.stop()
-            devnet.stop()
-        }
-
-        func deposits() async throws -> [DepositRecord] {
-            try await gw.gateway.deposits(status: nil, account: "alice", limit: 100).deposits
-        }
-    }
+    /// Alice's address as the API shows it.
+    static func shown(_ rig: Rig) throws -> String { TronAddress(evm: try EthereumAddress(hex: rig.address)).base58 }
 
     @Test(arguments: TestBackend.available)
     func aDepositIsCreditedAtTwentyConfirmationsNotNineteen(backend: TestBackend) async throws {
-        let rig = try await Rig.start(backend: backend)
+        let rig = try await Rig.startTron(backend: backend)
         defer { Task { await rig.stop() } }
-        #expect(rig.address == "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH")
-        let tx = try await rig.devnet.call("devnet_sendToken", "[\"\(rig.hex)\", \"0x17d7840\", \"usdt\"]").stringValue ?? ""
+        #expect(try Self.shown(rig) == "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH")
+        let tx = try await rig.devnet.call("devnet_sendToken", "[\"\(rig.address)\", \"0x17d7840\", \"usdt\"]").stringValue ?? ""
         // A look-alike token and a failed transfer to the same address: never credited.
-        try await rig.devnet.call("devnet_sendToken", "[\"\(rig.hex)\", \"0x5f5e100\", \"lookalike\"]")
-        try await rig.devnet.call("devnet_failingTokenTransfer", "[\"\(rig.hex)\", \"0x5f5e100\"]")
+        try await rig.devnet.call("devnet_sendToken", "[\"\(rig.address)\", \"0x5f5e100\", \"lookalike\"]")
+        try await rig.devnet.call("devnet_failingTokenTransfer", "[\"\(rig.address)\", \"0x5f5e100\"]")
         try await rig.devnet.mine(19)
         try await rig.watcher.pollOnce()
         let waiting = try #require(try await rig.deposits().first)
@@ -69,7 +40,8 @@ struct TronWatcherTests {
         // The API shows the chain and the T… address.
         let api = try await rig.gw.request(.GET, "/v1/accounts/alice/deposits")
         let shown = try #require(api.json?["data"]?.arrayValue?.first)
-        #expect(shown["chain"]?.stringValue == "tron" && shown["address"]?.stringValue == rig.address)
+        let tronAddress = try Self.shown(rig)
+        #expect(shown["chain"]?.stringValue == "tron" && shown["address"]?.stringValue == tronAddress)
         #expect(shown["confirmations_required"] == .int(20) && shown["confirmations"] == .int(20))
         // Balances: Tron answers them at the head only, and the report says so. The look-alike
         // token's balance is not ours to explain.
@@ -84,11 +56,11 @@ struct TronWatcherTests {
     }
 
     @Test func twoTransfersInOneTransactionAndAReorgBeforeConfirmation() async throws {
-        let rig = try await Rig.start()
+        let rig = try await Rig.startTron()
         defer { Task { await rig.stop() } }
         try await rig.devnet.mine(3)
-        let twice = try await rig.devnet.call("devnet_sendTokenTwice", "[\"\(rig.hex)\", \"0xf4240\", \"0x1e8480\"]").stringValue ?? ""
-        let dropped = try await rig.devnet.call("devnet_sendToken", "[\"\(rig.hex)\", \"0x2faf080\", \"usdt\"]").stringValue ?? ""
+        let twice = try await rig.devnet.call("devnet_sendTokenTwice", "[\"\(rig.address)\", \"0xf4240\", \"0x1e8480\"]").stringValue ?? ""
+        let dropped = try await rig.devnet.call("devnet_sendToken", "[\"\(rig.address)\", \"0x2faf080\", \"usdt\"]").stringValue ?? ""
         try await rig.devnet.mine(2)
         try await rig.watcher.pollOnce()
         #expect(try await rig.deposits().count == 3)
@@ -107,9 +79,9 @@ struct TronWatcherTests {
     /// answer left out: on Tron every block without a Transfer in the answer is asked again by
     /// hash.
     @Test func aRangeOfLogsAnsweredEmptyIsAskedAgainByHashThoughTheBloomSaysNothing() async throws {
-        let rig = try await Rig.start()
+        let rig = try await Rig.startTron()
         defer { Task { await rig.stop() } }
-        let tx = try await rig.devnet.call("devnet_sendToken", "[\"\(rig.hex)\", \"0x17d7840\", \"usdt\"]").stringValue ?? ""
+        let tx = try await rig.devnet.call("devnet_sendToken", "[\"\(rig.address)\", \"0x17d7840\", \"usdt\"]").stringValue ?? ""
         try await rig.devnet.mine(1)
         let block = try await rig.devnet.call("eth_getBlockByNumber", "[\"latest\", false]")
         #expect(block["logsBloom"]?.stringValue == "0x" + String(repeating: "00", count: 256), "as java-tron answers")

@@ -15,7 +15,6 @@ public final class Devnet: @unchecked Sendable {
     public var chainID: Int64 { info["chain_id"]?.intValue ?? 0 }
     /// The USDT contract as Tron writes addresses in hex (`41…`), for the Tron stand-in.
     public var usdtTronHex: String { "41" + usdt.dropFirst(2) }
-    public var lookalikeTronHex: String { "41" + lookalike.dropFirst(2) }
 
     public static func start(extraArguments: [String] = []) async throws -> Devnet {
         guard let python else { throw TestSetupError("GATEWAY_PYTHON is not set") }
