@@ -76,7 +76,9 @@ struct OutboxDeliveryTests {
             "GATEWAY_INTERNAL_LISTEN": "127.0.0.1:\(walletPort)", "GATEWAY_INTERNAL_TOKENS": walletToken,
         ], parts: [.internalHTTP])
         defer { Task { await wallet.stop() } }
-        let arrived = try await TestGateway.eventually(timeout: .seconds(40)) { try await wallet.balance("r1") == 200 }
+        // Generous: after many refused connects the HTTP client's pool waits longer and longer
+        // (up to a minute) before it tries that host again.
+        let arrived = try await TestGateway.eventually(timeout: .seconds(120)) { try await wallet.balance("r1") == 200 }
         if !arrived {
             let rows = try await sender.gateway.outbox.list(status: nil, limit: 100)
             Issue.record("balance \(String(describing: try await wallet.balance("r1"))); rows: \(rows.map { "\($0.state.status) \($0.state.attempts) \($0.state.lastError ?? "")" })")
