@@ -8,6 +8,7 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
         case overflow = "overflow"
         case invalidIdempotencyKey = "invalid_idempotency_key"
         case invalidCurrency = "invalid_currency"
+        case currencyMismatch = "currency_mismatch"
         case invalidKind = "invalid_kind"
     }
 

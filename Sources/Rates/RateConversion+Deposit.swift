@@ -7,8 +7,9 @@ public enum DepositConversionDecision: Sendable, Equatable {
     case awaitRate(reason: String)
     case refuse(reason: String)
 
-    public static func decide(_ amount: TokenAmount, book: RateBook, now: Int64) -> DepositConversionDecision {
-        let pair = RatePair(asset: amount.asset)
+    /// - Parameter currency: the account's; the deposit converts at `ASSET/currency`.
+    public static func decide(_ amount: TokenAmount, into currency: Currency, book: RateBook, now: Int64) -> DepositConversionDecision {
+        let pair = RatePair(asset: amount.asset, quote: currency)
         guard let rate = book.usable(pair, now: now) else {
             let error = book.pairs[pair]?.lastError.map { "; last error: \($0)" } ?? ""
             return .awaitRate(reason: "no usable \(pair.rawValue) rate (none fetched within the allowed age)\(error)")

@@ -13,6 +13,9 @@ public struct StripeEvent: Sendable, Equatable {
     public let paymentIntent: String?
     /// What it says about that payment; nil for types we do not handle.
     public let fact: CardPaymentFact?
+    /// The Checkout Session (`cs_…`) a session event is about, to link a card top-up we
+    /// created to its payment.
+    public let checkoutSession: String?
 
     /// The event types that move money or close a payment; everything else is only counted.
     public static let handledTypes: Set<String> = [
@@ -41,10 +44,23 @@ public struct StripeEvent: Sendable, Equatable {
         }
         let object = envelope.data?.object
         let paymentIntent = object.flatMap { $0.object == "payment_intent" ? $0.id : $0.paymentIntent?.id }
+        let parsed = object.flatMap { Self.fact(type: envelope.type, $0) }
+        // Ids become idempotency keys (`stripe:<id>`); Stripe's are always short and
+        // alphanumeric, so anything else is refused here rather than stored as a fact.
+        var ids: [String] = parsed?.objectIDs ?? []
+        if let paymentIntent { ids.append(paymentIntent) }
+        let session = object.flatMap { $0.object == "checkout.session" ? $0.id : nil }
+        if let session { ids.append(session) }
+        for id in ids where !KeyFormat.isStripeID(id) {
+            let shown = String(id.prefix(40))
+            throw EventDecodingError(
+                "object id \(shown.debugDescription) is not a Stripe id (1–\(KeyFormat.maxStripeIDLength) characters of A-Z, a-z, 0-9, _)"
+            )
+        }
         return StripeEvent(
             id: envelope.id, type: envelope.type, created: envelope.created, apiVersion: envelope.apiVersion,
             livemode: envelope.livemode, paymentIntent: paymentIntent,
-            fact: object.flatMap { fact(type: envelope.type, $0) }
+            fact: parsed, checkoutSession: session
         )
     }
 

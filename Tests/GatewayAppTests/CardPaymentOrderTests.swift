@@ -124,7 +124,7 @@ struct CardPaymentOrderTests {
                 )
                 let expected = story.expected(existing: Set(history.accounts))
                 do {
-                    let outcome = try await release.record(in: gw.gateway.database, livemode: livemode, now: gw.gateway.clock.nowMillis())
+                    let outcome = try await release.record(in: gw.gateway.database, livemode: livemode, walletCurrencies: [.usd], now: gw.gateway.clock.nowMillis())
                     switch (outcome, released.contains(s)) {
                     case (.released, false): released.insert(s)
                     case (.alreadyReleased, true): break
@@ -153,8 +153,8 @@ struct CardPaymentOrderTests {
                     }
                 } else if row?.parkedReason != reason || state?.ledgerTotal != 0 {
                     problems.append("s\(s): expected parked \(reason); got \(row?.status ?? "no row") \(row?.parkedReason ?? "-") ledger \(state?.ledgerTotal ?? 0)")
-                } else if let payment = state, (try? payment.releasable.get()) != releasable {
-                    problems.append("s\(s): would release \(String(describing: try? payment.releasable.get())); expected \(String(describing: releasable))")
+                } else if let payment = state, (try? payment.releasable(walletCurrencies: [.usd]).get()) != releasable {
+                    problems.append("s\(s): would release \(String(describing: try? payment.releasable(walletCurrencies: [.usd]).get())); expected \(String(describing: releasable))")
                 }
             case .noMoney(let status):
                 if row?.status != status || state?.ledgerTotal != 0 {

@@ -338,16 +338,16 @@ struct ChainFaultTests {
             case .credited:
                 credited[deposit.txHash.lowercased(), default: []].append(deposit.amount.units)
                 let cents = Self.cents(deposit.amount.units, asset: deposit.asset.rawValue)
-                if deposit.usdCents != cents || deposit.ratePrice == nil {
-                    problems.append("\(deposit.key): credited \(deposit.usdCents ?? -1) cents at \(deposit.ratePrice ?? "no rate"); the rate gives \(cents)")
+                if deposit.creditMinor != cents || deposit.ratePrice == nil {
+                    problems.append("\(deposit.key): credited \(deposit.creditMinor ?? -1) cents at \(deposit.ratePrice ?? "no rate"); the rate gives \(cents)")
                 }
-                standing[account] += deposit.usdCents ?? 0
+                standing[account] += deposit.creditMinor ?? 0
             case .reorgedAfterCredit:
                 if expected[deposit.txHash.lowercased()] != nil, !deposits.contains(where: { $0.txHash == deposit.txHash && $0.status == .credited }) {
                     problems.append("\(deposit.key): reorged_after_credit but its transaction is canonical")
                 }
                 // Visible as an alert; with compensation its net is 0.
-                if !compensate { standing[account] += deposit.usdCents ?? 0 }
+                if !compensate { standing[account] += deposit.creditMinor ?? 0 }
             case .seen, .awaitingRate:
                 problems.append("\(deposit.key): still \(deposit.status.rawValue) at the end")
             default:

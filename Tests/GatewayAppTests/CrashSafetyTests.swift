@@ -59,7 +59,7 @@ struct CrashSafetyTests {
 
         let wallet = WalletStore(database: database)
         for account in accounts {
-            #expect(try await wallet.account(try AccountID(account))?.balance.value == expected[account])
+            #expect(try await wallet.account(try AccountID(account))?.balance.minor == expected[account])
         }
         let (status, output) = try await GatewayProcess.runToEnd(["wallet", "verify"], environment: ["DATABASE_URL": databaseURL],
                                                                  workingDirectory: workingDirectory)

@@ -127,7 +127,7 @@ struct ScaleOutTests {
         #expect(drained, "outbox not drained: \(stats)")
         let wallet = WalletStore(database: database)
         for account in accounts {
-            #expect(try await wallet.account(try AccountID(account))?.balance.value == expected[account], "\(account)")
+            #expect(try await wallet.account(try AccountID(account))?.balance.minor == expected[account], "\(account)")
         }
         try await database.transaction { db in
             let credits = try await db.queryOne("SELECT count(*) AS n FROM ledger_entries WHERE kind = 'card_topup'")?.int("n")

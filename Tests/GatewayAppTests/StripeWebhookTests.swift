@@ -189,12 +189,12 @@ struct StripeWebhookTests {
                                                   headers: ["Stripe-Signature": StripeFixtures.signatureHeader(body)])
         #expect(response.status == 200)
         first.killHard()
-        #expect(try await WalletStore(database: database).account(try AccountID("acct_alice"))?.balance.value == 0)
+        #expect(try await WalletStore(database: database).account(try AccountID("acct_alice"))?.balance.minor == 0)
 
         env.removeValue(forKey: "WALLET_API_URL")
         let second = try GatewayProcess(arguments: ["run"], environment: env)
         let credited = try await TestGateway.eventually(timeout: .seconds(60)) {
-            try await WalletStore(database: database).account(try AccountID("acct_alice"))?.balance.value == 2000
+            try await WalletStore(database: database).account(try AccountID("acct_alice"))?.balance.minor == 2000
         }
         // Stripe re-delivers after a crash it never saw answered; that must change nothing.
         _ = try? await TestHTTP.request(.POST, "http://127.0.0.1:\(publicPort)/webhooks/stripe", body: body,
@@ -203,6 +203,6 @@ struct StripeWebhookTests {
         second.signal(SIGTERM)
         _ = try await second.wait()
         #expect(credited, "\(second.output)")
-        #expect(try await WalletStore(database: database).account(try AccountID("acct_alice"))?.balance.value == 2000)
+        #expect(try await WalletStore(database: database).account(try AccountID("acct_alice"))?.balance.minor == 2000)
     }
 }

@@ -35,7 +35,7 @@ struct TronWatcherTests {
         #expect(deposits.count == 1, "the look-alike and the failed transfer are not deposits: \(deposits)")
         let deposit = try #require(deposits.first)
         #expect(deposit.key.rawValue == "tron:728126428:\(tx.lowercased()):usdt:0")
-        #expect(deposit.status == .credited && deposit.usdCents == 2_500 && deposit.ratePrice != nil, "25 USDT at the recorded rate")
+        #expect(deposit.status == .credited && deposit.creditMinor == 2_500 && deposit.ratePrice != nil, "25 USDT at the recorded rate")
         #expect(try await TestGateway.eventually { try await rig.gw.balance("alice") == 2_500 })
         // The API shows the chain and the T… address.
         let api = try await rig.gw.request(.GET, "/v1/accounts/alice/deposits")

@@ -18,7 +18,7 @@ struct WalletAPITests {
 
         let eur = try await gw.request(.POST, "/v1/accounts", body: #"{"id":"acct_2","currency":"EUR"}"#)
         #expect(eur.status == 422)
-        #expect(eur.json?["error"]?["code"]?.stringValue == "invalid_currency")
+        #expect(eur.json?["error"]?["code"]?.stringValue == "unsupported_currency")
         for bad in [#"{"id":"has space"}"#, #"{"id":""}"#, #"{"id":"\#(String(repeating: "x", count: 65))"}"#, #"{"id":5}"#] {
             let response = try await gw.request(.POST, "/v1/accounts", body: bad)
             #expect(response.status == 422, "\(bad)")
@@ -158,8 +158,8 @@ struct WalletAPITests {
         let entries = try await gw.gateway.wallet.history(try AccountID("busy"), limit: 1000, startingAfter: nil).reversed()
         var running: Int64 = 0
         for entry in entries {
-            running += entry.amount.value
-            #expect(entry.balanceAfter.value == running)
+            running += entry.amount.minor
+            #expect(entry.balanceAfter.minor == running)
         }
         #expect(entries.count == 200)
         #expect(try await gw.gateway.wallet.balanceMismatches().isEmpty)

@@ -62,7 +62,7 @@ struct WatcherProcessTests {
         child = try GatewayProcess(arguments: ["run"], environment: env)
         // 1 ETH at 3012.45 + 20 USDT at 1.0001 = 3012.45 + 20.002 → 301245 + 2000 cents.
         let settled = try await TestGateway.eventually(timeout: .seconds(90)) {
-            try await wallet.account(try AccountID("alice"))?.balance.value == 301_245 + 2_000
+            try await wallet.account(try AccountID("alice"))?.balance.minor == 301_245 + 2_000
         }
         child.signal(SIGTERM)
         _ = try await child.wait()
@@ -115,7 +115,7 @@ struct WatcherProcessTests {
         child = try GatewayProcess(arguments: ["run"], environment: env)
         // 1 ETH at 3012.45 + 20 USDT at 1.0001 → 301245 + 2000 cents.
         let settled = try await TestGateway.eventually(timeout: .seconds(90)) {
-            try await wallet.account(try AccountID("alice"))?.balance.value == 301_245 + 2_000
+            try await wallet.account(try AccountID("alice"))?.balance.minor == 301_245 + 2_000
         }
         child.signal(SIGTERM)
         _ = try await child.wait()

@@ -90,7 +90,7 @@ struct WatcherTests {
         print("figure: confirming block → wallet credit: \(ContinuousClock.now - confirmed)")
         let deposit = try #require(try await rig.deposits().first)
         #expect(deposit.status == .credited)
-        #expect(deposit.exactUSD == "1506.22500000000000000000")
+        #expect(deposit.exactValue == "1506.22500000000000000000")
         #expect(deposit.ratePrice == "3012.45" && deposit.rateSource == "cex.io ticker" && deposit.ratePair == "ETH/USD")
         #expect(deposit.key.rawValue.hasSuffix(":-1"))
         let api = try await rig.gw.request(.GET, "/v1/accounts/alice/deposits")

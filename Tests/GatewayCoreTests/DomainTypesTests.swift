@@ -58,10 +58,37 @@ import Testing
             LedgerPost(account: try AccountID("a"), key: try IdempotencyKey("k"), direction: direction, amount: try PositiveCents(cents),
                        kind: .usage, reference: "", description: "", detailsJSON: "{}", allowNegative: allowNegative, requestHash: "h")
         }
-        #expect(try BalanceRule.apply(post(.credit, 5), to: Cents(1)) == .success(Cents(6)))
-        #expect(try BalanceRule.apply(post(.debit, 5), to: Cents(5)) == .success(Cents(0)))
-        #expect(try BalanceRule.apply(post(.debit, 6), to: Cents(5)) == .failure(.insufficientFunds))
-        #expect(try BalanceRule.apply(post(.debit, 6, allowNegative: true), to: Cents(5)) == .success(Cents(-1)))
-        #expect(try BalanceRule.apply(post(.credit, .max), to: Cents(1)) == .failure(.overflow))
+        #expect(try BalanceRule.apply(post(.credit, 5), to: Money(1, .usd)) == .success(Money(6, .usd)))
+        #expect(try BalanceRule.apply(post(.debit, 5), to: Money(5, .usd)) == .success(Money(0, .usd)))
+        #expect(try BalanceRule.apply(post(.debit, 6), to: Money(5, .usd)) == .failure(.insufficientFunds))
+        #expect(try BalanceRule.apply(post(.debit, 6, allowNegative: true), to: Money(5, .usd)) == .success(Money(-1, .usd)))
+        #expect(try BalanceRule.apply(post(.credit, .max), to: Money(1, .usd)) == .failure(.overflow))
+    }
+
+    @Test func aPostInAnotherCurrencyIsRefused() throws {
+        let post = LedgerPost(account: try AccountID("a"), key: try IdempotencyKey("k"), direction: .credit, amount: try PositiveCents(5),
+                              currency: .eur, kind: .usage, reference: "", description: "", detailsJSON: "{}", allowNegative: false, requestHash: "h")
+        #expect(BalanceRule.apply(post, to: Money(1, .usd)) == .failure(.currencyMismatch))
+        #expect(BalanceRule.apply(post, to: Money(1, .eur)) == .success(Money(6, .eur)))
+    }
+
+    @Test func moneyNeverMixesCurrencies() throws {
+        #expect(throws: DomainError.self) { try Money(1, .usd) + Money(1, .eur) }
+        #expect(try Money(1, .eur) + Money(2, .eur) == Money(3, .eur))
+        #expect(throws: DomainError.self) { try Money(.max, .eur) + Money(1, .eur) }
+    }
+
+    @Test(arguments: [
+        ("usd", "USD", 2, Int64(1234), "12.34"), ("EUR", "EUR", 2, Int64(-5), "-0.05"), ("jpy", "JPY", 0, Int64(1234), "1234"),
+        ("KWD", "KWD", 3, Int64(1234), "1.234"), ("CLF", "CLF", 4, Int64(1), "0.0001"),
+    ])
+    func currencies(raw: String, code: String, units: Int, minor: Int64, shown: String) throws {
+        let currency = try Currency(raw)
+        #expect(currency.code == code && currency.minorUnits == units && currency.format(minor) == shown)
+    }
+
+    @Test(arguments: ["", "US", "USDT", "XYZ", "usd "])
+    func notCurrencies(raw: String) {
+        #expect(throws: DomainError.self) { try Currency(raw) }
     }
 }

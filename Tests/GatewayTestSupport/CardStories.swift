@@ -182,7 +182,7 @@ public struct CardStory: Sendable, CustomStringConvertible {
         case .unknown(let ghost): (ghost, ghost, ghost)
         }
         func session(_ paymentStatus: String, status: String = "complete") -> String {
-            #"{"id":"\#(session)","object":"checkout.session","mode":"payment","payment_status":"\#(paymentStatus)","#
+            #"{"id":"\#(self.session)","object":"checkout.session","mode":"payment","payment_status":"\#(paymentStatus)","#
                 + #""status":"\#(status)","amount_total":\#(amount),"currency":"\#(currency)","#
                 + #""client_reference_id":\#(Self.json(reference)),"metadata":\#(Self.metadata(sessionMetadata)),"#
                 + #""payment_intent":"\#(paymentIntent)"}"#

@@ -16,8 +16,11 @@ public final class FakeCex: Sendable {
     }
 
     private struct State {
-        var answers: [String: Answer] = ["ETH/USD": .ticker(last: "3012.45"), "USDT/USD": .ticker(last: "1.0001")]
-        var pairs: [String] = ["ETH/USD", "USDT/USD", "BTC/USD"]
+        var answers: [String: Answer] = [
+            "ETH/USD": .ticker(last: "3012.45"), "USDT/USD": .ticker(last: "1.0001"),
+            "ETH/EUR": .ticker(last: "2781.30"), "USDT/EUR": .ticker(last: "0.9234"),
+        ]
+        var pairs: [String] = ["ETH/USD", "USDT/USD", "BTC/USD", "ETH/EUR", "USDT/EUR"]
         var requests = 0
     }
 

@@ -3,10 +3,10 @@ import Store
 
 /// Puts credits into the outbox the way ingestion does: in a transaction of their own.
 public enum OutboxSeeding {
-    public static func credit(_ key: String, account: String, cents: Int64) throws -> OutboxRequest {
+    public static func credit(_ key: String, account: String, cents: Int64, currency: Currency = .usd) throws -> OutboxRequest {
         OutboxRequest(
             key: try IdempotencyKey(key), account: try AccountID(account), direction: .credit,
-            amount: try PositiveCents(cents), kind: .adjustment, reference: key, description: "test credit",
+            amount: try PositiveCents(cents), currency: currency, kind: .adjustment, reference: key, description: "test credit",
             detailsJSON: #"{"seed":"\#(key)"}"#
         )
     }

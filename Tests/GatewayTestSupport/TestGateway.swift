@@ -97,15 +97,15 @@ public final class TestGateway: Sendable {
         try await TestHTTP.request(method, (onPublic ? publicURL : internalURL) + path, body: body, headers: headers, token: token)
     }
 
-    public func createAccount(_ id: String) async throws {
-        let response = try await request(.POST, "/v1/accounts", body: #"{"id":"\#(id)","currency":"USD"}"#)
+    public func createAccount(_ id: String, currency: String = "USD") async throws {
+        let response = try await request(.POST, "/v1/accounts", body: #"{"id":"\#(id)","currency":"\#(currency)"}"#)
         guard response.status == 201 || response.status == 200 else {
             throw TestSetupError("creating account \(id) answered \(response.status): \(response.text)")
         }
     }
 
     public func balance(_ id: String) async throws -> Int64? {
-        try await gateway.wallet.account(try AccountID(id))?.balance.value
+        try await gateway.wallet.account(try AccountID(id))?.balance.minor
     }
 
     /// Polls until `condition` holds or the timeout passes; returns whether it held.

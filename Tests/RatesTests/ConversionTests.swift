@@ -44,8 +44,8 @@ struct ConversionTests {
     func handWorked(units: String, asset: Asset, price: String, cents: Int64, exact: String) throws {
         let amount = try TokenAmount(unitsText: Substring(units), asset: asset)
         let conversion = try Conversion.convert(amount, at: Self.rate(price, RatePair(asset: asset)))
-        #expect(conversion.cents.value == cents)
-        #expect(conversion.exactUSD == exact)
+        #expect(conversion.amount.minor == cents)
+        #expect(conversion.exact == exact)
     }
 
     @Test func overflowIsRefusedNotWrapped() throws {
@@ -92,7 +92,7 @@ struct ConversionTests {
         for ((amount, price), want) in zip(cases, expected) {
             let got = try? Conversion.convert(amount, at: Self.rate(price, RatePair(asset: amount.asset)))
             if let wantCents = Int64(want) {
-                #expect(got?.cents.value == wantCents, "\(amount.units) \(amount.asset) × \(price)")
+                #expect(got?.amount.minor == wantCents, "\(amount.units) \(amount.asset) × \(price)")
             } else {
                 #expect(got == nil, "beyond 64-bit cents must be refused: \(want)")
             }

@@ -72,16 +72,16 @@ struct RateBookTests {
         let deposit = try TokenAmount(unitsText: "500000000000000000", asset: .eth)  // 0.5 ETH
         _ = book.offer(Self.rate("3000", at: 0))
         book.failed(.ethUSD, error: "cex.io timed out", at: 200_000)
-        guard case .awaitRate(let reason) = DepositConversionDecision.decide(deposit, book: book, now: 200_000) else {
+        guard case .awaitRate(let reason) = DepositConversionDecision.decide(deposit, into: .usd, book: book, now: 200_000) else {
             Issue.record("a 200 s old rate must not convert")
             return
         }
         #expect(reason.contains("timed out"))
         _ = book.offer(Self.rate("3002.50", at: 230))
-        #expect(DepositConversionDecision.decide(deposit, book: book, now: 230_000)
+        #expect(DepositConversionDecision.decide(deposit, into: .usd, book: book, now: 230_000)
             == .convert(try Conversion.convert(deposit, at: Self.rate("3002.50", at: 230))))
-        if case .convert(let conversion) = DepositConversionDecision.decide(deposit, book: book, now: 230_000) {
-            #expect(conversion.cents.value == 150_125)
+        if case .convert(let conversion) = DepositConversionDecision.decide(deposit, into: .usd, book: book, now: 230_000) {
+            #expect(conversion.amount.minor == 150_125)
         }
     }
 }

@@ -65,7 +65,7 @@ struct StoreConformanceTests {
         // The outbox's idempotency key: a second enqueue of one fact is a no-op.
         let request = try OutboxRequest(
             key: IdempotencyKey("stripe:pi_1"), account: AccountID("a1"), direction: .credit,
-            amount: PositiveCents(100), kind: .cardTopup, reference: "pi_1", description: "test"
+            amount: PositiveCents(100), currency: .usd, kind: .cardTopup, reference: "pi_1", description: "test"
         )
         let first = try await database.transaction { db in try await OutboxStore.enqueue(request, now: 0, db) }
         let second = try await database.transaction { db in try await OutboxStore.enqueue(request, now: 0, db) }

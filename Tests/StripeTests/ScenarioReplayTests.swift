@@ -61,7 +61,9 @@ struct ScenarioReplayTests {
         var payments: [String: CardPayment] = [:]
         var unhandled: [String: Int] = [:]
         var entries: [Scenario.Expect.Entry] = []
-        let context = CardPayment.Context(livemode: false, existingAccounts: Set(scenario.accounts))
+        var accounts: [AccountID: Currency] = [:]
+        for account in scenario.accounts { accounts[try AccountID(account)] = .usd }
+        let context = CardPayment.Context(livemode: false, accounts: accounts)
         for delivery in scenario.deliveries {
             let event = try StripeEvent.decode(try Self.fixture(delivery))
             guard seen.insert(event.id).inserted else { continue }
@@ -75,7 +77,7 @@ struct ScenarioReplayTests {
                 CardPaymentInput(eventID: event.id, paymentIntent: pi, livemode: event.livemode, fact: fact), context: context
             )
             payments[pi] = payment
-            entries += effects.map { .init(account: $0.account, key: $0.key, amount: $0.amountCents) }
+            entries += effects.map { .init(account: $0.account.rawValue, key: $0.key.rawValue, amount: $0.amountCents) }
         }
         var balances = Dictionary(uniqueKeysWithValues: scenario.accounts.map { ($0, Int64(0)) })
         for entry in entries { balances[entry.account, default: 0] += entry.amount }

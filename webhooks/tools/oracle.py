@@ -12,6 +12,14 @@
       exit 0. Refused: prints the library's error message, exit 1. --now pins the clock the library
       reads (default: the real clock).
 
+  oracle.py checkout --api-base URL --key K --idempotency-key I --account A --amount N --currency C
+                      --success-url U --cancel-url U [--name TEXT]
+      Creates a Checkout Session through the library's own client (StripeClient, pointed at URL), with
+      the parameters the gateway sends, and prints the Session the library built from the answer as
+      JSON: exit 0. A Stripe error prints its type and message, exit 1. So the library checks that
+      the API stand-in answers what it can read, and the stand-in checks that it reads what the
+      library encodes.
+
 Output goes to stdout, one line. Usage errors exit 2. Bad UTF-8 in the body exits 1 (the library
 verifies over the decoded text, so it cannot take such a body).
 
@@ -69,6 +77,35 @@ def cmd_verify(args):
     return 0
 
 
+def cmd_checkout(args):
+    import json
+    client = stripe.StripeClient(args.key, base_addresses={"api": args.api_base}, max_network_retries=0)
+    params = {
+        "mode": "payment",
+        "line_items": [{
+            "price_data": {"currency": args.currency, "unit_amount": args.amount, "product_data": {"name": args.name}},
+            "quantity": 1,
+        }],
+        "success_url": args.success_url,
+        "cancel_url": args.cancel_url,
+        "client_reference_id": args.account,
+        "metadata": {"account_id": args.account},
+        "payment_intent_data": {"metadata": {"account_id": args.account}},
+    }
+    try:
+        session = client.v1.checkout.sessions.create(params=params, options={"idempotency_key": args.idempotency_key})
+    except stripe.StripeError as e:
+        print(f"{type(e).__name__}: {e.user_message or str(e)}")
+        return 1
+    print(json.dumps({
+        "type": type(session).__name__, "object": session.object, "id": session.id, "url": session.url,
+        "amount_total": session.amount_total, "currency": session.currency, "mode": session.mode,
+        "status": session.status, "payment_status": session.payment_status, "expires_at": session.expires_at,
+        "client_reference_id": session.client_reference_id, "metadata": session.metadata.to_dict() if session.metadata else {},
+    }, sort_keys=True))
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="oracle.py", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,8 +119,18 @@ def main(argv=None):
     verify.add_argument("--body-file", required=True)
     verify.add_argument("--tolerance", type=int, required=True)
     verify.add_argument("--now", type=int, default=None, help="pin the library's clock (Unix seconds)")
+    checkout = sub.add_parser("checkout", help="create a Checkout Session with the library's client")
+    checkout.add_argument("--api-base", required=True)
+    checkout.add_argument("--key", required=True)
+    checkout.add_argument("--idempotency-key", required=True)
+    checkout.add_argument("--account", required=True)
+    checkout.add_argument("--amount", type=int, required=True)
+    checkout.add_argument("--currency", required=True)
+    checkout.add_argument("--success-url", required=True)
+    checkout.add_argument("--cancel-url", required=True)
+    checkout.add_argument("--name", default="Wallet top-up")
     args = parser.parse_args(argv)
-    return cmd_sign(args) if args.command == "sign" else cmd_verify(args)
+    return {"sign": cmd_sign, "verify": cmd_verify, "checkout": cmd_checkout}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -30,12 +30,24 @@ public final class Gateway: Sendable {
     public var outbox: OutboxStore { OutboxStore(database: database) }
     public var depositAddresses: DepositAddressStore { DepositAddressStore(database: database) }
     public var stripeIngest: StripeIngest {
-        StripeIngest(database: database, livemode: config.stripe.livemode, clock: clock, refundFetching: config.stripe.apiKey != nil)
+        StripeIngest(
+            database: database, livemode: config.stripe.livemode, walletCurrencies: config.currencies.walletCurrencies, clock: clock,
+            refundFetching: config.stripe.apiKey != nil
+        )
+    }
+
+    /// Card top-ups: Checkout Sessions created through `STRIPE_API_BASE` with `STRIPE_API_KEY`.
+    public var cardTopups: CardTopups {
+        CardTopups(
+            database: database, api: config.stripe.apiKey.map { StripeAPIClient(baseURL: config.stripe.apiBase, key: $0) },
+            settings: config.currencies, productName: config.stripe.topupProductName, livemode: config.stripe.livemode, clock: clock
+        )
     }
 
     var depositAddressRoutes: DepositAddressRoutes {
         DepositAddressRoutes(
             keys: depositKeys, chainIDs: [.ethereum: config.ethereum.chainID, .tron: config.tron.chainID],
+            ethereumUSDT: config.ethereum.usdtContract,
             addresses: depositAddresses, wallet: wallet, clock: clock
         )
     }
@@ -131,9 +143,12 @@ public final class Gateway: Sendable {
         CexTickerClient(baseURL: config.rates.baseURL, timeoutMillis: config.rates.timeoutMillis)
     }
 
+    /// The pairs deposits may convert at: each asset into each wallet currency.
+    public var ratePairs: [RatePair] { RatePair.needed(for: config.currencies.walletCurrencies) }
+
     public func makeRateService(source: (any TickerSource)? = nil) -> RateService {
         RateService(
-            source: source ?? tickerSource, settings: config.rates, repository: ratesRepository, clock: clock,
+            source: source ?? tickerSource, settings: config.rates, pairs: ratePairs, repository: ratesRepository, clock: clock,
             metrics: metrics, logger: logger.with(component: "rates")
         )
     }
@@ -145,13 +160,14 @@ public final class Gateway: Sendable {
         guard !depositKeys.isEmpty else { return }
         let source = tickerSource
         let peg = config.rates.usdtPeg
+        let needed = ratePairs
         do {
-            let missing = try await withTimeout(timeout) { try await RateService.checkPairs(source: source, usdtPeg: peg) }
+            let missing = try await withTimeout(timeout) { try await RateService.checkPairs(source: source, needed: needed, usdtPeg: peg) }
             if !missing.isEmpty {
-                let names = missing.map(\.rawValue).joined(separator: ", ")
+                let names = missing.map { "\($0.rawValue) (needed by \($0.quote) accounts)" }.joined(separator: ", ")
                 let hint = missing.contains(.usdtUSD) ? "; set USDT_USD_POLICY=peg to treat 1 USDT as 1 USD (recorded with every conversion)" : ""
-                throw ConfigError(key: missing.contains(.usdtUSD) ? "USDT_USD_POLICY" : "CEXIO_BASE_URL",
-                                  problem: "cex.io does not offer \(names)\(hint)")
+                let key = missing.contains(.usdtUSD) ? "USDT_USD_POLICY" : missing.allSatisfy({ $0.quote != .usd }) ? "WALLET_CURRENCIES" : "CEXIO_BASE_URL"
+                throw ConfigError(key: key, problem: "cex.io does not offer \(names)\(hint)")
             }
         } catch let error as ConfigError {
             throw error
@@ -269,7 +285,8 @@ public final class Gateway: Sendable {
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: BearerAuthMiddleware(tokens: internalTokens))
         HealthRoutes(database: database, outbox: outbox, metrics: metrics, clock: clock).register(on: router)
-        WalletRoutes(wallet: wallet, clock: clock, metrics: metrics).register(on: router)
+        WalletRoutes(wallet: wallet, currencies: config.currencies.walletCurrencies, clock: clock, metrics: metrics).register(on: router)
+        CardTopupRoutes(topups: cardTopups).register(on: router)
         depositAddressRoutes.register(on: router)
         registerDepositRoutes(on: router)
         return router

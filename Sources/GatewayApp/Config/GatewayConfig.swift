@@ -1,3 +1,4 @@
+import Foundation
 import Ethereum
 import GatewayCore
 import Logging
@@ -26,6 +27,8 @@ public struct GatewayConfig: Sendable {
     /// limits, timeouts and lease length of Ethereum's.
     public var tron: ChainSettings
     public var rates: RatesSettings
+    /// `WALLET_CURRENCIES` and card top-up limits.
+    public var currencies: CurrencySettings
 
     public struct OutboxSettings: Sendable {
         public var pollIntervalMillis: Int64
@@ -40,9 +43,13 @@ public struct GatewayConfig: Sendable {
         public var toleranceSeconds: Int64
         public var maxBodyBytes: Int
         public var livemode: Bool
-        /// Stripe's REST API, for reconciliation only.
+        /// Stripe's REST API: Checkout Sessions for card top-ups, and reconciliation.
         public var apiBase: String
         public var apiKey: Secret?
+        /// The Checkout line item's name.
+        public var topupProductName: String
+        /// Where `gateway topups create` sends customers back to, unless told.
+        public var topupReturnURL: String?
     }
 
     public typealias ChainSettings = EthereumSettings
@@ -127,7 +134,18 @@ public struct GatewayConfig: Sendable {
             maxBodyBytes: Int(try reader.int("STRIPE_MAX_BODY_BYTES", 1024...16_777_216)),
             livemode: try reader.bool("STRIPE_LIVEMODE"),
             apiBase: stripeBase,
-            apiKey: source["STRIPE_API_KEY"].flatMap { $0.isEmpty ? nil : Secret($0) }
+            apiKey: source["STRIPE_API_KEY"].flatMap { $0.isEmpty ? nil : Secret($0) },
+            topupProductName: try Self.productName(source["CARD_TOPUP_PRODUCT_NAME"] ?? "Wallet top-up"),
+            topupReturnURL: try source["CARD_TOPUP_RETURN_URL"].map { url throws(ConfigError) in
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw ConfigError(key: "CARD_TOPUP_RETURN_URL", problem: "expected an http:// or https:// URL")
+                }
+                return url
+            }
+        )
+        currencies = try CurrencySettings(
+            walletText: source["WALLET_CURRENCIES"] ?? "USD",
+            limitsText: source["CARD_TOPUP_LIMITS"] ?? ConfigKey.named("CARD_TOPUP_LIMITS")?.defaultValue ?? ""
         )
         let deviationText = source["RATES_MAX_DEVIATION_PERCENT"] ?? "10"
         guard let deviation = DecimalPrice(deviationText), deviation >= DecimalPrice("0.1")!, deviation <= DecimalPrice("100")! else {
@@ -215,6 +233,17 @@ public struct GatewayConfig: Sendable {
         tron.usdtContract = tronContract.evm
         tron.startBlock = try source["TRON_START_BLOCK"].map { _ throws(ConfigError) in UInt64(try reader.int("TRON_START_BLOCK", 0...Int64.max)) }
         self.tron = tron
+    }
+
+    /// Stripe shows it to the customer; it must be non-empty, and short enough to display.
+    static let maxProductNameLength = 250
+
+    private static func productName(_ text: String) throws(ConfigError) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= maxProductNameLength else {
+            throw ConfigError(key: "CARD_TOPUP_PRODUCT_NAME", problem: "must be 1–\(maxProductNameLength) characters")
+        }
+        return trimmed
     }
 
     /// Loads and validates in one step; what `main` calls.

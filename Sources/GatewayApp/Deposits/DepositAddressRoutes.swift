@@ -10,6 +10,8 @@ struct DepositAddressRoutes {
     /// The configured keys; a chain without one is not enabled.
     let keys: [Chain: DepositKey]
     let chainIDs: [Chain: UInt64]
+    /// Ethereum's USDT contract, for the token's payment URI.
+    let ethereumUSDT: EthereumAddress
     let addresses: DepositAddressStore
     let wallet: WalletStore
     let clock: WallClock
@@ -70,14 +72,29 @@ struct DepositAddressRoutes {
     }
 
     func json(_ record: DepositAddressRecord) -> JSONValue {
-        .object([
+        var fields: [String: JSONValue] = [
             "account_id": .string(record.account.rawValue),
             "address": .string(Self.display(record.address, chain: record.chain)),
             "index": .int(Int64(record.index)),
             "chain": .string(record.chain.rawValue),
             "chain_id": .int(Int64(chainIDs[record.chain] ?? 0)),
             "assets": .array(Self.assets(record.chain).map { .string($0.rawValue) }),
-        ])
+        ]
+        if record.chain == .ethereum, let address = try? EthereumAddress(hex: record.address) {
+            fields["payment_uris"] = .object(
+                Self.paymentURIs(address, chainID: chainIDs[.ethereum] ?? 0, usdt: ethereumUSDT).mapValues(JSONValue.string)
+            )
+        }
+        return .object(fields)
+    }
+
+    /// EIP-681 URIs a wallet app can scan: a plain ETH payment to the address, and a USDT
+    /// `transfer` to it, each pinned to the chain. Tron has no such standard; none are given.
+    static func paymentURIs(_ address: EthereumAddress, chainID: UInt64, usdt: EthereumAddress) -> [String: String] {
+        [
+            Asset.eth.rawValue: "ethereum:\(address.checksummed)@\(chainID)",
+            Asset.usdt.rawValue: "ethereum:\(usdt.checksummed)@\(chainID)/transfer?address=\(address.checksummed)",
+        ]
     }
 
     /// What a chain's addresses accept: ETH and USDT on Ethereum, USDT (TRC-20) on Tron.

@@ -23,7 +23,7 @@ public struct Adjustment: Sendable, Equatable {
     ) throws(OperatorError) {
         do { self.account = try AccountID(account) } catch { throw OperatorError(.usage, "--account: \(error.message)") }
         guard amountCents != 0, amountCents != .min else {
-            throw OperatorError(.usage, "--amount-cents must be a non-zero whole number of cents (negative for a debit)")
+            throw OperatorError(.usage, "--amount-minor must be a non-zero whole number of minor units (negative for a debit)")
         }
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= Self.maxReasonLength else {
@@ -36,19 +36,18 @@ public struct Adjustment: Sendable, Equatable {
         self.allowNegative = allowNegative
     }
 
-    var request: OutboxRequest {
-        get throws {
-            let details = JSONValue.object([
-                "source": .string("operator"), "operator": .string(operatorName.rawValue), "reason": .string(reason),
-            ])
-            return OutboxRequest(
-                key: key, account: account, direction: amountCents > 0 ? .credit : .debit,
-                // `init` refused Int64.min, so the magnitude always fits.
-                amount: try PositiveCents(Int64(amountCents.magnitude)),
-                kind: .adjustment, reference: "adjustment", description: "Adjustment: \(reason)",
-                detailsJSON: details.canonicalText, allowNegative: allowNegative
-            )
-        }
+    /// The amount is in the account's currency, as every wallet amount is.
+    func request(currency: Currency) throws -> OutboxRequest {
+        let details = JSONValue.object([
+            "source": .string("operator"), "operator": .string(operatorName.rawValue), "reason": .string(reason),
+        ])
+        return OutboxRequest(
+            key: key, account: account, direction: amountCents > 0 ? .credit : .debit,
+            // `init` refused Int64.min, so the magnitude always fits.
+            amount: try PositiveCents(Int64(amountCents.magnitude)), currency: currency,
+            kind: .adjustment, reference: "adjustment", description: "Adjustment: \(reason)",
+            detailsJSON: details.canonicalText, allowNegative: allowNegative
+        )
     }
 
     public enum Outcome: Sendable, Equatable {
@@ -59,12 +58,12 @@ public struct Adjustment: Sendable, Equatable {
 
     /// Records the adjustment; an unknown account or a reused key with other values is refused.
     public func record(in database: any Database, now: Int64) async throws -> Outcome {
-        let request = try self.request
-        return try await AuditLog.withRetry {
+        try await AuditLog.withRetry {
             try await database.transaction { db in
-                guard try await WalletStore.account(account, db) != nil else {
+                guard let held = try await WalletStore.account(account, db) else {
                     throw OperatorError(.refused, "unknown account \(account); nothing recorded")
                 }
+                let request = try self.request(currency: held.currency)
                 if let existing = try await db.queryOne(
                     "SELECT account_id, direction, amount_cents FROM outbox WHERE idempotency_key = $1", [.text(key.rawValue)]
                 ) {
@@ -79,7 +78,8 @@ public struct Adjustment: Sendable, Equatable {
                 let entry = try await AuditLog.append(
                     "adjustment", subject: account.rawValue, operator: operatorName,
                     details: .object([
-                        "idempotency_key": .string(key.rawValue), "amount_cents": .int(amountCents), "reason": .string(reason),
+                        "idempotency_key": .string(key.rawValue), "amount_minor": .int(amountCents),
+                        "currency": .string(held.currency.code), "reason": .string(reason),
                         "allow_negative": .bool(allowNegative),
                     ]),
                     now: now, db

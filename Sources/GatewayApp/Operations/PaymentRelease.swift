@@ -32,16 +32,20 @@ public struct PaymentRelease: Sendable {
     }
 
     /// Releases the payment, or throws `OperatorError(.refused)` saying why not (nothing changes).
-    public func record(in database: any Database, livemode: Bool, now: Int64) async throws -> Outcome {
+    public func record(
+        in database: any Database, livemode: Bool, walletCurrencies: Set<Currency>, now: Int64
+    ) async throws -> Outcome {
         try await AuditLog.withRetry {
             try await database.transaction { db in
                 guard try await StripeStore.payment(paymentIntent, db) != nil else {
                     throw OperatorError(.refused, "no payment \(paymentIntent) was recorded; nothing to release")
                 }
                 var payment = try await PaymentStates.lock(paymentIntent, livemode: livemode, excluding: nil, now: now, db)
-                let exists = try await WalletStore.account(account, db) != nil
+                let held = try await WalletStore.account(account, db)?.currency
                 let from = payment.parkedReason
-                switch payment.release(to: account.rawValue, accountExists: exists, operatorName: operatorName.rawValue, reason: reason) {
+                switch payment.release(
+                    to: account, accountCurrency: held, walletCurrencies: walletCurrencies, operatorName: operatorName.rawValue, reason: reason
+                ) {
                 case .failure(let refusal):
                     throw OperatorError(.refused, "cannot release \(paymentIntent): \(refusal)")
                 case .success(.alreadyReleased(let release)):
@@ -54,11 +58,12 @@ public struct PaymentRelease: Sendable {
                         "payments.release", subject: paymentIntent, operator: operatorName,
                         details: .object([
                             "account_id": .string(account.rawValue), "reason": .string(reason), "net_cents": .int(net),
-                            "parked_reason": .string(from ?? ""), "keys": .array(effects.map { .string($0.key) }),
+                            "parked_reason": .string(from ?? ""), "keys": .array(effects.map { .string($0.key.rawValue) }),
+                            "currency": .string(effects.first?.currency.code ?? ""),
                         ]),
                         now: now, db
                     )
-                    return .released(netCents: net, keys: effects.map(\.key), auditSeq: entry.seq)
+                    return .released(netCents: net, keys: effects.map(\.key.rawValue), auditSeq: entry.seq)
                 }
             }
         }

@@ -12,7 +12,9 @@ public enum OperatorViews {
             "idempotency_key": .string(item.key.rawValue),
             "account_id": .string(item.account.rawValue),
             "direction": .string(item.direction.rawValue),
-            "amount_cents": .int(item.amount.value),
+            "amount_minor": .int(item.amount.value),
+            "amount_cents": .int(item.amount.value),  // deprecated alias
+            "currency": item.currency.map { .string($0.code) } ?? .null,
             "kind": .string(item.kind.rawValue),
             "reference": .string(item.reference),
             "status": .string(item.state.status.rawValue),

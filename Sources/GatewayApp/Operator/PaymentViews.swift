@@ -18,11 +18,13 @@ extension Gateway {
             )
         }
         guard let (payment, events, fetches) = found else { return nil }
+        let topup = try await CardTopupStore(database: database).topup(paymentIntent: paymentIntent)
         // A payment has a handful of effects (credit, refunds, disputes); 1,000 bounds a bad case.
         let effects = try await outbox.list(detailsContaining: "\"stripe_payment_intent\":\"\(paymentIntent)\"", limit: 1_000)
             .map(OperatorViews.outboxJSON)
         return .object([
-            "payment": PaymentViews.paymentJSON(payment),
+            "payment": paymentViews.paymentJSON(payment),
+            "card_topup": topup.map(CardTopupViews.json) ?? .null,
             "events": .array(events.map(PaymentViews.eventSummaryJSON)),
             "ledger_effects": .array(effects),
             // Charges whose refunds are still to be listed from Stripe's API, with the last error.
@@ -41,8 +43,17 @@ extension Gateway {
     }
 }
 
-public enum PaymentViews {
-    public static func paymentJSON(_ row: StripeStore.PaymentRow) -> JSONValue {
+extension Gateway {
+    /// The payment views, with this gateway's wallet currencies (what a release may credit).
+    public var paymentViews: PaymentViews { PaymentViews(walletCurrencies: config.currencies.walletCurrencies) }
+}
+
+public struct PaymentViews: Sendable {
+    public let walletCurrencies: Set<Currency>
+
+    public init(walletCurrencies: Set<Currency>) { self.walletCurrencies = walletCurrencies }
+
+    public func paymentJSON(_ row: StripeStore.PaymentRow) -> JSONValue {
         var fields: [String: JSONValue] = [
             "payment_intent": .string(row.paymentIntent),
             "status": .string(row.status),
@@ -50,13 +61,18 @@ public enum PaymentViews {
             "created_at": .string(Timestamp.rfc3339(millis: row.createdAtMillis)),
         ]
         if let account = row.account { fields["account_id"] = .string(account) }
-        if let amount = row.amountCents { fields["amount_cents"] = .int(amount) }
+        if let amount = row.amountCents {
+            fields["amount_minor"] = .int(amount)
+            fields["amount_cents"] = .int(amount)  // deprecated alias
+        }
         if let currency = row.currency { fields["currency"] = .string(currency) }
         if let reason = row.parkedReason { fields["parked_reason"] = .string(reason) }
         if let state = try? JSONValue.parse(Array(row.stateJSON.utf8)) { fields["state"] = state }
         if row.status == "parked" {
             switch releasable(row) {
-            case .success(let net)?: fields["would_release_cents"] = .int(net)
+            case .success(let net)?:
+                fields["would_release_minor"] = .int(net)
+                fields["would_release_cents"] = .int(net)  // deprecated alias
             case .failure(let refusal)?: fields["release_refused"] = .string(refusal.description)
             case nil: break
             }
@@ -66,9 +82,9 @@ public enum PaymentViews {
 
     /// What `payments release` would credit for a parked payment (net), or why it cannot;
     /// nil when the state is not readable here (a version-1 state, converted on its next event).
-    public static func releasable(_ row: StripeStore.PaymentRow) -> Result<Int64, CardPayment.ReleaseRefusal>? {
+    public func releasable(_ row: StripeStore.PaymentRow) -> Result<Int64, CardPayment.ReleaseRefusal>? {
         guard let payment = try? JSONDecoder().decode(CardPayment.self, from: Data(row.stateJSON.utf8)) else { return nil }
-        return payment.releasable
+        return payment.releasable(walletCurrencies: walletCurrencies)
     }
 
     public static func eventSummaryJSON(_ row: StripeStore.EventRow) -> JSONValue {
@@ -84,20 +100,26 @@ public enum PaymentViews {
         return .object(fields)
     }
 
-    public static func paymentsTable(_ rows: [StripeStore.PaymentRow]) -> TextTable {
+    public func paymentsTable(_ rows: [StripeStore.PaymentRow]) -> TextTable {
         var table = TextTable("PAYMENT", "STATUS", "ACCOUNT", "AMOUNT", "CURRENCY", "UPDATED", "REASON", "RELEASE")
         for row in rows {
             let release: String = switch row.status == "parked" ? releasable(row) : nil {
-            case .success(let net)?: "+\(Cents(net)) net"
+            case .success(let net)?: "+\(Self.format(net, row.currency)) net"
             case .failure(let refusal)?: Self.shortRefusal(refusal)
             case nil: ""
             }
             table.add(
-                row.paymentIntent, row.status, row.account ?? "-", row.amountCents.map { "\(Cents($0))" } ?? "-",
+                row.paymentIntent, row.status, row.account ?? "-", row.amountCents.map { Self.format($0, row.currency) } ?? "-",
                 row.currency ?? "-", Timestamp.rfc3339(millis: row.updatedAtMillis), row.parkedReason ?? "", release
             )
         }
         return table
+    }
+
+    /// Minor units in the payment's currency's notation; raw when the currency is unknown.
+    static func format(_ minor: Int64, _ currency: String?) -> String {
+        guard let currency = currency.flatMap({ try? Currency($0) }) else { return String(minor) }
+        return currency.format(minor)
     }
 
     static func shortRefusal(_ refusal: CardPayment.ReleaseRefusal) -> String {
@@ -105,7 +127,7 @@ public enum PaymentViews {
         case .livemodeMismatch: "refused: other mode"
         case .notPaid: "refused: not paid"
         case .invalidAmount: "refused: amount"
-        case .currency(let currency): "refused: \(currency.uppercased())"
+        case .currency(let payment, _): "refused: \(payment.uppercased())"
         case .notParked, .unknownAccount: ""
         }
     }

@@ -4,8 +4,8 @@ import Rates
 /// `gateway rates show`: each pair's accepted price, field, when it was fetched, its age, and
 /// whether a conversion may use it now.
 public enum RateViews {
-    public static func json(_ book: RateBook, now: Int64) -> JSONValue {
-        .array(RateService.pairs.map { pair in
+    public static func json(_ book: RateBook, pairs: [RatePair], now: Int64) -> JSONValue {
+        .array(pairs.map { pair in
             let state = book.pairs[pair]
             var fields: [String: JSONValue] = ["pair": .string(pair.rawValue), "usable": .bool(book.usable(pair, now: now) != nil)]
             if let rate = state?.accepted {
@@ -21,9 +21,9 @@ public enum RateViews {
         })
     }
 
-    public static func table(_ book: RateBook, now: Int64) -> TextTable {
+    public static func table(_ book: RateBook, pairs: [RatePair], now: Int64) -> TextTable {
         var table = TextTable("PAIR", "PRICE", "FIELD", "FETCHED", "AGE", "USABLE", "SOURCE", "NOTE")
-        for pair in RateService.pairs {
+        for pair in pairs {
             let state = book.pairs[pair]
             let rate = state?.accepted
             var note = state?.lastError ?? ""

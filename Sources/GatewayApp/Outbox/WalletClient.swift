@@ -49,13 +49,26 @@ public struct HTTPWalletClient: WalletDelivering {
         // Details are canonical JSON text we wrote; embed them as a value, not a string.
         let details = (try? JSONValue.parse(Array(item.detailsJSON.utf8))) ?? .object([:])
         var fields: [String: JSONValue] = [
-            "amount_cents": .int(item.amount.value),
+            "amount_minor": .int(item.amount.value),
             "kind": .string(item.kind.rawValue),
             "reference": .string(item.reference),
             "description": .string(item.description),
             "details": details,
         ]
         if item.allowNegative { fields["allow_negative"] = .bool(true) }
+        // A row written before currencies is posted as it always was (amount_cents, no
+        // currency: the account's); a new row names its currency, and USD ones keep the old
+        // field too, so an older wallet still reads them.
+        switch item.currency {
+        case nil:
+            fields["amount_minor"] = nil
+            fields["amount_cents"] = .int(item.amount.value)
+        case .usd?:
+            fields["amount_cents"] = .int(item.amount.value)
+            fields["currency"] = .string(Currency.usd.code)
+        case let currency?:
+            fields["currency"] = .string(currency.code)
+        }
         return JSONValue.object(fields).canonicalText
     }
 

@@ -13,13 +13,14 @@ public struct RateService: Service {
     let clock: WallClock
     let metrics: GatewayMetrics
     let logger: Logger
-
-    public static let pairs: [RatePair] = [.ethUSD, .usdtUSD]
+    /// Only what some wallet currency needs: every asset into each of `WALLET_CURRENCIES`.
+    let pairs: [RatePair]
 
     public init(
-        source: any TickerSource, settings: GatewayConfig.RatesSettings, repository: RatesRepository, clock: WallClock,
-        metrics: GatewayMetrics, logger: Logger
+        source: any TickerSource, settings: GatewayConfig.RatesSettings, pairs: [RatePair] = [.ethUSD, .usdtUSD],
+        repository: RatesRepository, clock: WallClock, metrics: GatewayMetrics, logger: Logger
     ) {
+        self.pairs = pairs
         self.source = source
         self.settings = settings
         self.repository = repository
@@ -31,7 +32,7 @@ public struct RateService: Service {
     public func run() async throws {
         logger.info("rate service started", metadata: [
             "source": "\(source.name)", "field": "\(settings.priceField)", "every_s": "\(settings.refreshSeconds)",
-            "usdt": "\(settings.usdtPeg ? "peg 1.00" : "market")",
+            "usdt": "\(settings.usdtPeg ? "peg 1.00" : "market")", "pairs": "\(pairs.map(\.rawValue).joined(separator: ","))",
         ])
         // Only the holder of the rates lease fetches and writes the shared rate book; every
         // other `gateway watch` is a standby. The lease outlives a few refresh intervals.
@@ -68,8 +69,10 @@ public struct RateService: Service {
     /// `fence` holds its lease, when given).
     public func refreshOnce(fence: LeaseFence? = nil) async throws {
         var book = try await repository.load()
-        for pair in Self.pairs {
+        for pair in pairs {
             let now = clock.nowMillis()
+            // The peg is USDT's own promise (1 USDT = 1 USD); it says nothing of the euro, so
+            // USDT/EUR always comes from the market.
             if pair == .usdtUSD, settings.usdtPeg {
                 _ = book.offer(Rate(pair: pair, field: "peg", price: .one, fetchedAtMillis: now, source: "peg (USDT_USD_POLICY=peg)"))
                 continue
@@ -99,17 +102,15 @@ public struct RateService: Service {
             }
         }
         try await repository.save(book, now: clock.nowMillis(), fence: fence)
-        for pair in Self.pairs {
+        for pair in pairs {
             if let rate = book.pairs[pair]?.accepted { metrics.rateAge(pair: pair, seconds: rate.ageMillis(now: clock.nowMillis()) / 1000) }
         }
     }
 
     /// Startup check: the exchange must offer every pair we convert at. USDT/USD is not in
     /// cex.io's documentation; without it, only `USDT_USD_POLICY=peg` lets the gateway start.
-    public static func checkPairs(source: any TickerSource, usdtPeg: Bool) async throws -> [RatePair] {
+    public static func checkPairs(source: any TickerSource, needed: [RatePair], usdtPeg: Bool) async throws -> [RatePair] {
         let offered = try await source.availablePairs()
-        let needed = usdtPeg ? [RatePair.ethUSD] : pairs
-        let missing = needed.filter { !offered.contains($0) }
-        return missing
+        return needed.filter { !(usdtPeg && $0 == .usdtUSD) && !offered.contains($0) }
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Read-only access to Stripe's REST API for reconciliation: list endpoints with cursor
-/// pagination (`has_more`, `starting_after`), and single objects.
+/// Stripe's REST API: list endpoints with cursor pagination (`has_more`, `starting_after`) and
+/// single objects for reconciliation, and form-encoded writes (Checkout Sessions).
 ///
 /// Failures are `OperatorError`s: unreachable or 5xx → `.unreachable` (exit 3), a rejected key
 /// → `.usage` (exit 2).
@@ -101,6 +101,35 @@ public struct StripeAPIClient: Sendable {
                 throw OperatorError(.unreachable, "Stripe \(path) answered \(status)")
             }
         }
+    }
+
+    /// Stripe's answer to a write, as it came: the caller decides what each status means.
+    public struct Answer: Sendable {
+        public let status: UInt
+        public let body: JSONValue?
+        public var errorMessage: String? { body?["error"]?["message"]?.stringValue }
+    }
+
+    /// POSTs a form-encoded body (`a[b][c]=v`, as Stripe's API takes) with an
+    /// `Idempotency-Key`, so a retried call creates nothing twice. Throws only when no answer
+    /// came back (unreachable, timed out).
+    public func postForm(_ path: String, form: [(String, String)], idempotencyKey: String) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(key.value)")
+        request.headers.add(name: "Stripe-Version", value: Self.apiVersion)
+        request.headers.add(name: "Idempotency-Key", value: idempotencyKey)
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: Self.formBody(form)))
+        let response = try await httpClient.execute(request, timeout: timeout)
+        let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+        return Answer(status: response.status.code, body: try? JSONValue.parse(Array(body.readableBytesView)))
+    }
+
+    /// `application/x-www-form-urlencoded`, keys and values percent-encoded (brackets too, as
+    /// Stripe's libraries send them).
+    static func formBody(_ form: [(String, String)]) -> String {
+        form.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
     }
 
     static func encode(_ text: String) -> String {

@@ -83,7 +83,7 @@ public struct StripeReconciler: Sendable {
         _ pi: String, events: [Fed], fix: Bool, operator name: OperatorName, now: Int64,
         report: inout ReconcileReport, succeeded: inout Set<String>
     ) async throws {
-        let (stored, existing) = try await database.transaction { db -> (CardPayment, Set<String>) in
+        let (stored, existing) = try await database.transaction { db -> (CardPayment, [AccountID: Currency]) in
             let stored = try await PaymentStates.read(pi, livemode: livemode, db) ?? CardPayment(paymentIntent: pi)
             return (stored, try await StripeIngest.existingAccounts(Self.candidateAccounts(events.map(\.event)).sorted(), db))
         }
@@ -93,15 +93,15 @@ public struct StripeReconciler: Sendable {
             guard let fact = fed.event.fact else { continue }
             let (_, produced) = simulated.apply(
                 CardPaymentInput(eventID: fed.event.id, paymentIntent: pi, livemode: fed.event.livemode, fact: fact),
-                context: CardPayment.Context(livemode: livemode, existingAccounts: existing)
+                context: CardPayment.Context(livemode: livemode, walletCurrencies: ingest.walletCurrencies, accounts: existing)
             )
             effects += produced.map { ($0, fed.event.id) }
         }
         var missing: [Discrepancy] = []
-        for (effect, eventID) in effects where try await OutboxStore(database: database).item(key: try IdempotencyKey(effect.key)) == nil {
+        for (effect, eventID) in effects where try await OutboxStore(database: database).item(key: effect.key) == nil {
             missing.append(Discrepancy(
-                kind: Self.missingKind(effect.kind), subject: effect.key, account: effect.account,
-                detail: "Stripe \(effect.stripeObject) (\(eventID)) means \(effect.amountCents) cents; we never recorded it",
+                kind: Self.missingKind(effect.kind), subject: effect.key.rawValue, account: effect.account.rawValue,
+                detail: "Stripe \(effect.stripeObject) (\(eventID)) means \(Money(effect.amountCents, effect.currency)); we never recorded it",
                 action: "--fix feeds the payment's events through the webhook logic"
             ))
         }
@@ -122,8 +122,8 @@ public struct StripeReconciler: Sendable {
         if simulated.base == .parked {
             report.discrepancies.append(Discrepancy(
                 kind: "parked_payment", subject: pi, account: simulated.account,
-                detail: "Stripe reports this payment; ours is parked: \(simulated.parkedReason ?? "no reason")",
-                action: Self.parkedAction(simulated)
+                detail: "Stripe reports this payment; ours is parked: \(simulated.parkedDetail ?? "no reason")",
+                action: Self.parkedAction(simulated, walletCurrencies: ingest.walletCurrencies)
             ))
         }
         if simulated.legacyRefundPool > 0 {
@@ -175,6 +175,17 @@ public struct StripeReconciler: Sendable {
                     ))
                     continue
                 }
+                // Amounts compare only within one currency: a credit in another currency than
+                // Stripe's payment is a discrepancy of its own, never "fixed" by a number.
+                let creditCurrency = credit.currency ?? .usd
+                guard let stripeCurrency = intent["currency"]?.stringValue.flatMap({ try? Currency($0) }), stripeCurrency == creditCurrency else {
+                    report.discrepancies.append(Discrepancy(
+                        kind: "currency_mismatch", subject: credit.key.rawValue, account: credit.account.rawValue,
+                        detail: "we credited \(Money(credit.signedCents, creditCurrency)); Stripe's payment is in \(intent["currency"]?.stringValue?.uppercased() ?? "an unknown currency")",
+                        action: "settle by hand with `gateway adjust`; no automatic fix converts currencies"
+                    ))
+                    continue
+                }
                 try await compareAmount(pi: pi, credit: credit, stripeCents: received, fix: fix, operator: name, now: now, report: &report)
             }
             after = page.last?.id ?? after
@@ -193,16 +204,17 @@ public struct StripeReconciler: Sendable {
         let ours = credit.signedCents + (correction?.signedCents ?? 0)
         guard ours != stripeCents else { return }
         let difference = stripeCents - ours
+        let currency = credit.currency ?? .usd
         var item = Discrepancy(
             kind: "amount_mismatch", subject: credit.key.rawValue, account: credit.account.rawValue,
-            detail: "Stripe received \(stripeCents) cents; we credited \(ours)",
-            action: correction == nil ? "--fix records a \(difference)-cent correction" : "a correction exists already; decide by hand with `gateway adjust`"
+            detail: "Stripe received \(Money(stripeCents, currency)); we credited \(Money(ours, currency))",
+            action: correction == nil ? "--fix records a correction of \(Money(difference, currency))" : "a correction exists already; decide by hand with `gateway adjust`"
         )
         if fix, correction == nil {
             let request = OutboxRequest(
                 key: correctionKey, account: credit.account, direction: difference > 0 ? .credit : .debit,
-                amount: try PositiveCents(Int64(difference.magnitude)), kind: .adjustment, reference: pi,
-                description: "Reconciliation: Stripe received \(stripeCents) cents for \(pi), \(ours) were credited",
+                amount: try PositiveCents(Int64(difference.magnitude)), currency: currency, kind: .adjustment, reference: pi,
+                description: "Reconciliation: Stripe received \(Money(stripeCents, currency)) for \(pi), \(Money(ours, currency)) were credited",
                 detailsJSON: JSONValue.object([
                     "source": .string("reconcile"), "stripe_payment_intent": .string(pi), "stripe_amount_cents": .int(stripeCents),
                     "credited_cents": .int(ours),
@@ -226,11 +238,12 @@ public struct StripeReconciler: Sendable {
 
     // MARK: - Pure helpers
 
-    static func parkedAction(_ payment: CardPayment) -> String {
-        switch payment.releasable {
+    static func parkedAction(_ payment: CardPayment, walletCurrencies: Set<Currency>) -> String {
+        switch payment.releasable(walletCurrencies: walletCurrencies) {
         case .success(let net):
             let waits = payment.park?.waitsForOperator == false ? "a later event naming an existing account credits it; or " : ""
-            return "\(waits)`gateway payments release \(payment.paymentIntent) --account ID --operator NAME --reason TEXT` credits \(net) cents net"
+            let amount = payment.currency.flatMap { try? Currency($0) }.map { Money(net, $0).description } ?? "\(net) minor units"
+            return "\(waits)`gateway payments release \(payment.paymentIntent) --account ID --operator NAME --reason TEXT` credits \(amount) net"
         case .failure(let refusal):
             return "cannot be released: \(refusal)"
         }

@@ -25,6 +25,8 @@ public struct WalletReconciler: Sendable {
         let id: Int64
         let account: String
         let signedCents: Int64
+        /// Nil on rows from before currencies (the account's).
+        let currency: Currency?
         let kind: EntryKind
         let status: OutboxStatus
         let parkedReason: String?
@@ -39,7 +41,7 @@ public struct WalletReconciler: Sendable {
             for item in page {
                 sent[item.key.rawValue] = Sent(
                     id: item.id, account: item.account.rawValue,
-                    signedCents: item.direction == .credit ? item.amount.value : -item.amount.value, kind: item.kind,
+                    signedCents: item.direction == .credit ? item.amount.value : -item.amount.value, currency: item.currency, kind: item.kind,
                     status: item.state.status, parkedReason: item.state.parkedReason
                 )
             }
@@ -59,7 +61,7 @@ public struct WalletReconciler: Sendable {
                     if Self.gatewayKinds.contains(entry.kind) {
                         report.discrepancies.append(Discrepancy(
                             kind: "extra_entry", subject: key, account: entry.account.rawValue,
-                            detail: "wallet entry \(entry.id) (\(entry.kind.rawValue), \(entry.amount) cents) has no gateway record",
+                            detail: "wallet entry \(entry.id) (\(entry.kind.rawValue), \(entry.amount)) has no gateway record",
                             action: "find who wrote it; reverse it with `gateway adjust` if it is not legitimate"
                         ))
                     }
@@ -68,7 +70,10 @@ public struct WalletReconciler: Sendable {
                 seen.insert(key)
                 var differences: [String] = []
                 if ours.account != entry.account.rawValue { differences.append("account \(entry.account) (ours \(ours.account))") }
-                if ours.signedCents != entry.amount.value { differences.append("amount \(entry.amount) cents (ours \(ours.signedCents))") }
+                if ours.signedCents != entry.amount.minor { differences.append("amount \(entry.amount) (ours \(ours.signedCents) minor units)") }
+                if let currency = ours.currency, currency != entry.amount.currency {
+                    differences.append("currency \(entry.amount.currency) (ours \(currency))")
+                }
                 if ours.kind != entry.kind { differences.append("kind \(entry.kind.rawValue) (ours \(ours.kind.rawValue))") }
                 if !differences.isEmpty {
                     report.discrepancies.append(Discrepancy(
@@ -90,13 +95,13 @@ public struct WalletReconciler: Sendable {
             case .parked:
                 report.discrepancies.append(Discrepancy(
                     kind: "parked_credit", subject: key, account: ours.account,
-                    detail: "outbox row \(ours.id) (\(ours.signedCents) cents) is parked: \(ours.parkedReason ?? "no reason recorded")",
+                    detail: "outbox row \(ours.id) (\(ours.signedCents) minor units) is parked: \(ours.parkedReason ?? "no reason recorded")",
                     action: "fix the cause, then `gateway credits retry \(ours.id)`"
                 ))
             case .delivered:
                 var item = Discrepancy(
                     kind: "missing_entry", subject: key, account: ours.account,
-                    detail: "outbox row \(ours.id) (\(ours.signedCents) cents) was delivered but the wallet has no entry",
+                    detail: "outbox row \(ours.id) (\(ours.signedCents) minor units) was delivered but the wallet has no entry",
                     action: "--fix sends it again under the same key"
                 )
                 if fix { item.fixed = try await redeliver(id: ours.id, key: key, operator: name, now: now) }

@@ -24,12 +24,17 @@ public struct StripeIngest: Sendable {
 
     let database: any Database
     let livemode: Bool
+    /// `WALLET_CURRENCIES`: a payment in any other currency parks as unsupported.
+    let walletCurrencies: Set<Currency>
     let clock: WallClock
     /// With a Stripe API key, a `charge.refunded` without refund objects queues its charge for
     /// `StripeRefundFetcher`.
     let refundFetching: Bool
 
-    public init(database: any Database, livemode: Bool, clock: WallClock, refundFetching: Bool = false) {
+    public init(
+        database: any Database, livemode: Bool, walletCurrencies: Set<Currency> = [.usd], clock: WallClock, refundFetching: Bool = false
+    ) {
+        self.walletCurrencies = walletCurrencies
         self.database = database
         self.livemode = livemode
         self.clock = clock
@@ -71,6 +76,11 @@ public struct StripeIngest: Sendable {
                 try await StripeStore.countUnhandled(type: event.type, db)
                 return .unhandled
             }
+            if let session = event.checkoutSession, event.livemode == livemode {
+                try await CardTopupStore.sessionEvent(
+                    session: session, paymentIntent: event.paymentIntent, status: Self.topupStatus(event.fact), now: now, db
+                )
+            }
             guard let paymentIntent = event.paymentIntent, let fact = event.fact else {
                 let note = event.paymentIntent == nil ? "no payment intent on the object; nothing to do" : "nothing to do for this status"
                 try await StripeStore.setOutcome(eventID: event.id, outcome: CardPaymentOutcome.ignored.rawValue, note: note, db)
@@ -95,7 +105,7 @@ public struct StripeIngest: Sendable {
         let existing = try await Self.existingAccounts(payment.candidateAccounts(with: fact), db)
         let (outcome, effects) = payment.apply(
             CardPaymentInput(eventID: event.id, paymentIntent: paymentIntent, livemode: event.livemode, fact: fact),
-            context: CardPayment.Context(livemode: livemode, existingAccounts: existing)
+            context: CardPayment.Context(livemode: livemode, walletCurrencies: walletCurrencies, accounts: existing)
         )
         try await Self.enqueue(effects, eventID: event.id, paymentIntent: paymentIntent, now: now, db)
         if refundFetching, event.livemode == livemode, case .chargeRefunded(let charge?, _, let embedded) = fact, embedded.isEmpty {
@@ -103,20 +113,26 @@ public struct StripeIngest: Sendable {
             try await RefundFetchStore.request(charge: charge, paymentIntent: paymentIntent, now: now, db)
         }
         try await PaymentStates.save(payment, now: now, db)
-        let note = outcome == .parked ? payment.parkedReason : nil
+        let note = outcome == .parked ? payment.parkedDetail : nil
         try await StripeStore.setOutcome(eventID: event.id, outcome: outcome.rawValue, note: note, db)
         return outcome
     }
 
-    /// Which of the named accounts exist. An id that is not even valid names no account: the
-    /// payment parks as unknown.
-    static func existingAccounts(_ candidates: [String], _ db: any SQLExecutor) async throws -> Set<String> {
-        var existing: Set<String> = []
-        for candidate in candidates {
-            guard let id = try? AccountID(candidate) else { continue }
-            if try await WalletStore.account(id, db) != nil { existing.insert(candidate) }
+    /// What a session event says about a card top-up; nil when it says nothing final.
+    static func topupStatus(_ fact: CardPaymentFact?) -> CardTopup.Status? {
+        switch fact {
+        case .sessionCompleted(let session): session.paymentStatus == "paid" ? .complete : nil
+        case .sessionAsyncSucceeded: .complete
+        case .sessionAsyncFailed: .failed
+        case .sessionExpired: .expired
+        default: nil
         }
-        return existing
+    }
+
+    /// Which of the named accounts exist, with their currencies. An id that is not even valid
+    /// names no account: the payment parks as unknown.
+    static func existingAccounts(_ candidates: [String], _ db: any SQLExecutor) async throws -> [AccountID: Currency] {
+        try await WalletStore.currencies(of: candidates.compactMap { try? AccountID($0) }, db)
     }
 
     static func enqueue(
@@ -143,8 +159,9 @@ public struct StripeIngest: Sendable {
             "stripe_object": .string(effect.stripeObject),
         ])
         return OutboxRequest(
-            key: try IdempotencyKey(effect.key), account: try AccountID(effect.account),
+            key: effect.key, account: effect.account,
             direction: effect.amountCents > 0 ? .credit : .debit, amount: try PositiveCents(effect.amountCents.magnitude.int64),
+            currency: effect.currency,
             kind: effect.kind, reference: effect.stripeObject, description: description,
             detailsJSON: details.canonicalText,
             // Refunds and disputes take back money that may already be spent.

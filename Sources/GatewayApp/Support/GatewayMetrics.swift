@@ -28,6 +28,7 @@ public final class GatewayMetrics: Sendable {
         case .replayed: "replayed"
         case .idempotencyConflict: "idempotency_conflict"
         case .unknownAccount: "unknown_account"
+        case .currencyMismatch: "currency_mismatch"
         case .insufficientFunds: "insufficient_funds"
         case .overflow: "overflow"
         }

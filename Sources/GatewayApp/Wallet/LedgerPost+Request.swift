@@ -11,15 +11,13 @@ extension LedgerPost {
         body: JSONValue, account: AccountID, key: IdempotencyKey, direction: Direction
     ) throws -> LedgerPost {
         guard case .object(let fields) = body else { throw APIError.invalidJSON("body must be a JSON object") }
-        guard let amountValue = fields["amount_cents"] else {
-            throw APIError(.unprocessableContent, "invalid_amount", "amount_cents is required")
-        }
-        guard case .int(let rawAmount) = amountValue else {
-            throw APIError(.unprocessableContent, "invalid_amount", "amount_cents must be an integer number of cents that fits in 64 bits")
-        }
-        let amount: PositiveCents
-        do { amount = try PositiveCents(rawAmount) } catch {
-            throw APIError(.unprocessableContent, "invalid_amount", error.message)
+        let amount = try amountField(fields)
+        var currency: Currency?
+        if let value = fields["currency"] {
+            guard let text = value.stringValue else {
+                throw APIError(.unprocessableContent, "invalid_currency", "currency must be a string such as \"USD\"")
+            }
+            do { currency = try Currency(text) } catch { throw APIError(.unprocessableContent, "invalid_currency", error.message) }
         }
         guard let kindText = fields["kind"]?.stringValue else {
             throw APIError(.unprocessableContent, "invalid_kind", "kind is required")
@@ -47,9 +45,26 @@ extension LedgerPost {
             description: description, detailsJSON: detailsJSON, allowNegative: allowNegative
         )
         return LedgerPost(
-            account: account, key: key, direction: direction, amount: amount, kind: kind, reference: reference,
+            account: account, key: key, direction: direction, amount: amount, currency: currency, kind: kind, reference: reference,
             description: description, detailsJSON: detailsJSON, allowNegative: allowNegative, requestHash: hash
         )
+    }
+
+    /// `amount_minor`, or its older name `amount_cents`; both may be given only if they agree.
+    private static func amountField(_ fields: [String: JSONValue]) throws -> PositiveCents {
+        let given = ["amount_minor", "amount_cents"].compactMap { name in fields[name].map { (name, $0) } }
+        guard let (name, value) = given.first else {
+            throw APIError(.unprocessableContent, "invalid_amount", "amount_minor is required (minor units of the account's currency)")
+        }
+        guard case .int(let raw) = value else {
+            throw APIError(.unprocessableContent, "invalid_amount", "\(name) must be an integer number of minor units that fits in 64 bits")
+        }
+        if given.count == 2, given[1].1 != value {
+            throw APIError(.unprocessableContent, "invalid_amount", "amount_minor and amount_cents differ; send amount_minor alone")
+        }
+        do { return try PositiveCents(raw) } catch {
+            throw APIError(.unprocessableContent, "invalid_amount", "\(name): \(error.message)")
+        }
     }
 
     private static func text(_ fields: [String: JSONValue], _ name: String) throws -> String {

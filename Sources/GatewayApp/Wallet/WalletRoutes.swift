@@ -13,6 +13,8 @@ struct WalletRoutes {
     static let defaultPageSize = 20
 
     let wallet: WalletStore
+    /// `WALLET_CURRENCIES`: what a new account may hold.
+    let currencies: Set<Currency>
     let clock: WallClock
     let metrics: GatewayMetrics
 
@@ -33,11 +35,23 @@ struct WalletRoutes {
         do { id = try AccountID(idText) } catch {
             throw APIError(.unprocessableContent, "invalid_account_id", error.message)
         }
-        let currency = body["currency"]?.stringValue ?? Account.currency
-        guard currency == Account.currency else {
-            throw APIError(.unprocessableContent, "invalid_currency", "the only account currency is USD")
+        var currency = Currency.usd
+        if let value = body["currency"] {
+            guard let text = value.stringValue else {
+                throw APIError(.unprocessableContent, "invalid_currency", "currency must be a string such as \"USD\"")
+            }
+            do { currency = try Currency(text) } catch { throw APIError(.unprocessableContent, "invalid_currency", error.message) }
         }
-        let (account, created) = try await wallet.createAccount(id, now: clock.nowMillis())
+        guard currencies.contains(currency) else {
+            throw APIError(.unprocessableContent, "unsupported_currency",
+                           "accounts may hold \(currencies.sorted().map(\.code).joined(separator: ", ")) (WALLET_CURRENCIES), not \(currency)")
+        }
+        let (account, created) = try await wallet.createAccount(id, currency: currency, now: clock.nowMillis())
+        // Currency is chosen once: the same id asked for in another currency is a conflict,
+        // never a silent second meaning.
+        guard account.currency == currency else {
+            throw APIError(.conflict, "currency_conflict", "account \(id) exists and holds \(account.currency), not \(currency)")
+        }
         return JSONResponse.make(status: created ? .created : .ok, WalletJSON.account(account))
     }
 
@@ -70,9 +84,11 @@ struct WalletRoutes {
                            "Idempotency-Key was already used with a different request (entry \(existing.publicID))")
         case .unknownAccount:
             throw Self.unknownAccount(id)
+        case .currencyMismatch(let held, let requested):
+            throw APIError(.unprocessableContent, "currency_mismatch", "account \(id) holds \(held); the request is in \(requested)")
         case .insufficientFunds(let balance):
             throw APIError(.conflict, "insufficient_funds",
-                           "debit of \(post.amount.value) cents exceeds the balance of \(balance.value) cents")
+                           "debit of \(Money(post.amount.value, balance.currency)) exceeds the balance of \(balance)")
         case .overflow:
             throw APIError(.unprocessableContent, "amount_overflow", "the balance would overflow")
         }

@@ -100,7 +100,7 @@ extension ChainWatcher {
         for deposit in changed where deposit.status == .reorgedAfterCredit {
             metrics.chainCreditedReorg(chain.chain)
             logger.error("a credited deposit left the canonical chain (reorg deeper than the confirmation depth)", metadata: [
-                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "usd_cents": "\(deposit.usdCents ?? 0)",
+                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "usd_cents": "\(deposit.creditMinor ?? 0)",
                 "compensated": "\(compensate)",
             ])
         }

@@ -56,10 +56,10 @@ enum DepositCompensation {
         of deposit: DepositRecord, chain: Chain, key: IdempotencyKey, direction: Direction, reason: String, allowNegative: Bool, description: String,
         details: [String: JSONValue] = [:]
     ) throws -> OutboxRequest? {
-        guard let cents = deposit.usdCents, cents > 0 else { return nil }
+        guard let credit = deposit.credit, credit.minor > 0 else { return nil }
         return OutboxRequest(
             key: key, account: deposit.account, direction: direction,
-            amount: try PositiveCents(cents), kind: .adjustment, reference: deposit.txHash, description: description,
+            amount: try PositiveCents(credit.minor), currency: credit.currency, kind: .adjustment, reference: deposit.txHash, description: description,
             detailsJSON: JSONValue.object(details.merging([
                 "source": .string(chain.rawValue), "reason": .string(reason), "deposit_key": .string(deposit.key.rawValue),
             ]) { _, common in common }).canonicalText,

@@ -26,8 +26,10 @@ struct DepositConfirmer: Sendable {
     func confirm(head: UInt64) async throws -> Int {
         guard head + 1 >= chain.confirmations else { return 0 }
         let maxBlock = head + 1 - chain.confirmations
-        let ready = try await database.transaction { db in
-            try await DepositStore.pendingFairly(chainID: chainID, maxBlock: maxBlock, limitPerGroup: Self.confirmBatch, db)
+        let (ready, currencies) = try await database.transaction { db in
+            let ready = try await DepositStore.pendingFairly(chainID: chainID, maxBlock: maxBlock, limitPerGroup: Self.confirmBatch, db)
+            // Each deposit converts into its account's currency, at that currency's ticker.
+            return (ready, try await WalletStore.currencies(of: ready.map(\.account), db))
         }
         guard !ready.isEmpty else { return 0 }
         let book = try await rates.load()
@@ -35,7 +37,8 @@ struct DepositConfirmer: Sendable {
         // step: its block is not asked for, so a rate outage costs no header requests.
         let decisionTime = clock.nowMillis()
         let actionable = ready.filter { deposit in
-            guard deposit.status == .awaitingRate, case .awaitRate = DepositConversionDecision.decide(deposit.amount, book: book, now: decisionTime) else {
+            guard deposit.status == .awaitingRate, let currency = currencies[deposit.account],
+                  case .awaitRate = DepositConversionDecision.decide(deposit.amount, into: currency, book: book, now: decisionTime) else {
                 return true
             }
             return false
@@ -62,7 +65,15 @@ struct DepositConfirmer: Sendable {
                 continue
             }
             let amount = deposit.amount
-            switch DepositConversionDecision.decide(amount, book: book, now: now) {
+            guard let currency = currencies[deposit.account] else {
+                // Addresses are handed out only to existing accounts, and accounts are never
+                // deleted: a person must look at this one.
+                _ = try await write { db in
+                    try await DepositStore.transition(key: deposit.key, to: .parked, reason: "account \(deposit.account) does not exist", now: now, db)
+                }
+                continue
+            }
+            switch DepositConversionDecision.decide(amount, into: currency, book: book, now: now) {
             case .awaitRate(let reason):
                 // Written once when it starts waiting, not on every step of an outage.
                 guard deposit.status != .awaitingRate else { continue }
@@ -89,9 +100,14 @@ struct DepositConfirmer: Sendable {
 
     /// The deposit's state and its outbox credit, in one transaction.
     private func credit(_ deposit: DepositRecord, amount: TokenAmount, conversion: Conversion, now: Int64) async throws -> Bool {
-        guard conversion.cents.value > 0 else {
+        let credit = conversion.amount
+        guard credit.minor > 0 else {
             _ = try await write { db in
-                try await DepositStore.transition(key: deposit.key, to: .parked, reason: "worth less than one cent (\(conversion.exactUSD) USD)", now: now, db)
+                try await DepositStore.transition(
+                    key: deposit.key, to: .parked,
+                    reason: "worth less than one \(credit.currency.minorUnits == 2 ? "cent" : "minor unit") (\(conversion.exact) \(credit.currency))",
+                    now: now, db
+                )
             }
             return false
         }
@@ -100,7 +116,7 @@ struct DepositConfirmer: Sendable {
             "source": .string(chain.chain.rawValue), "chain_id": .int(Int64(chainID)), "asset": .string(deposit.asset.rawValue),
             "amount_units": .string(deposit.amountUnits), "amount": .string(amount.description), "tx_hash": .string(deposit.txHash),
             "log_index": .int(deposit.logIndex), "block_number": .int(Int64(deposit.blockNumber)), "address": .string(deposit.address),
-            "exact_usd": .string(conversion.exactUSD),
+            "exact_value": .string(conversion.exact), "currency": .string(credit.currency.code),
             "rate": .object([
                 "pair": .string(rate.pair.rawValue), "field": .string(rate.field), "price": .string(rate.price.description),
                 "source": .string(rate.source), "fetched_at": .string(Timestamp.rfc3339(millis: rate.fetchedAtMillis)),
@@ -108,11 +124,11 @@ struct DepositConfirmer: Sendable {
         ])
         let request = OutboxRequest(
             key: deposit.key, account: deposit.account, direction: .credit,
-            amount: try PositiveCents(conversion.cents.value), kind: .cryptoTopup, reference: deposit.txHash,
+            amount: try PositiveCents(credit.minor), currency: credit.currency, kind: .cryptoTopup, reference: deposit.txHash,
             description: "\(amount) deposit at \(rate.price) \(rate.pair.rawValue)", detailsJSON: details.canonicalText
         )
         let record = DepositStore.CreditRecord(
-            usdCents: conversion.cents.value, exactUSD: conversion.exactUSD, pair: rate.pair.rawValue, field: rate.field,
+            credit: credit, exactValue: conversion.exact, pair: rate.pair.rawValue, field: rate.field,
             price: rate.price.description, source: rate.source, fetchedAtMillis: rate.fetchedAtMillis
         )
         let done = try await write { db -> Bool in
@@ -122,7 +138,7 @@ struct DepositConfirmer: Sendable {
         }
         if done {
             logger.info("deposit credited", metadata: [
-                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "usd_cents": "\(conversion.cents.value)",
+                "deposit": "\(deposit.key)", "account": "\(deposit.account)", "credit": "\(credit)",
                 "rate": "\(rate.price) \(rate.pair.rawValue)",
             ])
         }

@@ -26,9 +26,9 @@ public enum DepositViews {
         ]
         if let head { fields["confirmations"] = .int(Int64(min(DepositRules.confirmations(block: deposit.blockNumber, head: head), 1_000_000))) }
         if let reason = deposit.reason { fields["reason"] = .string(reason) }
-        if let cents = deposit.usdCents {
+        if let cents = deposit.creditMinor {
             fields["usd_cents"] = .int(cents)
-            fields["exact_usd"] = .string(deposit.exactUSD ?? "")
+            fields["exact_usd"] = .string(deposit.exactValue ?? "")
             fields["rate"] = .object([
                 "pair": .string(deposit.ratePair ?? ""), "field": .string(deposit.rateField ?? ""), "price": .string(deposit.ratePrice ?? ""),
                 "source": .string(deposit.rateSource ?? ""),
@@ -48,7 +48,7 @@ public enum DepositViews {
             } ?? "?"
             table.add(
                 deposit.key.rawValue, deposit.account.rawValue, view?.chain.rawValue ?? "?", deposit.asset.rawValue, deposit.amount.description, "\(deposit.blockNumber)",
-                confirmations, deposit.status.rawValue, deposit.usdCents.map { Cents($0).description } ?? "-", deposit.reason ?? ""
+                confirmations, deposit.status.rawValue, deposit.creditMinor.map { Cents($0).description } ?? "-", deposit.reason ?? ""
             )
         }
         return table

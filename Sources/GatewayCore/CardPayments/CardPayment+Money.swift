@@ -13,12 +13,13 @@ extension CardPayment {
     /// A failed refund and a reinstated dispute are final in Stripe's lifecycles, so no key is
     /// ever needed twice. Objects are visited in id order so effects come out deterministically.
     mutating func settle() -> [CardPaymentEffect] {
-        guard let account = creditedTo, let paid else { return [] }
+        // A credited payment's currency was checked against its account's when it was decided.
+        guard let account = creditedTo, let paid, let currency = try? Currency(paid.currency) else { return [] }
         var effects: [CardPaymentEffect] = []
         func ask(_ key: String, _ cents: Int64, _ kind: EntryKind, _ object: String) {
             guard ledger[key] == nil, cents != 0 else { return }
             ledger[key] = cents
-            effects.append(CardPaymentEffect(key: key, account: account, amountCents: cents, kind: kind, stripeObject: object))
+            effects.append(CardPaymentEffect(key: IdempotencyKey(stripeEffect: key), account: account, amountCents: cents, currency: currency, kind: kind, stripeObject: object))
         }
         ask(KeyFormat.stripe(paymentIntent), paid.amount, .cardTopup, paymentIntent)
         // Succeeded refunds first, so that version 1's pool goes to them before any of it is

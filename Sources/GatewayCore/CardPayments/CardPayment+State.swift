@@ -5,7 +5,7 @@ extension CardPayment: Codable {
         case version, paymentIntent, paid, announced, sawUnpaid, sawFailed, sawExpired
         case sessionClientReference, sessionMetadataAccount, paymentIntentMetadataAccount
         case refunds, disputes, largestAmountRefunded
-        case park, namedAccount, creditedTo, release, ledger, legacyRefundPool, refundsPaidByPool
+        case park, namedAccount, namedAccountCurrency, creditedTo, release, ledger, legacyRefundPool, refundsPaidByPool
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,7 +31,8 @@ extension CardPayment: Codable {
         largestAmountRefunded = try c.decodeIfPresent(Int64.self, forKey: .largestAmountRefunded) ?? 0
         park = try c.decodeIfPresent(ParkReason.self, forKey: .park)
         namedAccount = try c.decodeIfPresent(String.self, forKey: .namedAccount)
-        creditedTo = try c.decodeIfPresent(String.self, forKey: .creditedTo)
+        namedAccountCurrency = try c.decodeIfPresent(String.self, forKey: .namedAccountCurrency)
+        creditedTo = try c.decodeIfPresent(AccountID.self, forKey: .creditedTo)
         release = try c.decodeIfPresent(Release.self, forKey: .release)
         ledger = try c.decodeIfPresent([String: Int64].self, forKey: .ledger) ?? [:]
         legacyRefundPool = try c.decodeIfPresent(Int64.self, forKey: .legacyRefundPool) ?? 0
@@ -55,6 +56,7 @@ extension CardPayment: Codable {
         try c.encode(largestAmountRefunded, forKey: .largestAmountRefunded)
         try c.encodeIfPresent(park, forKey: .park)
         try c.encodeIfPresent(namedAccount, forKey: .namedAccount)
+        try c.encodeIfPresent(namedAccountCurrency, forKey: .namedAccountCurrency)
         try c.encodeIfPresent(creditedTo, forKey: .creditedTo)
         try c.encodeIfPresent(release, forKey: .release)
         try c.encode(ledger, forKey: .ledger)
@@ -137,10 +139,11 @@ extension CardPayment {
     ) -> CardPayment {
         var payment = CardPayment(paymentIntent: paymentIntent)
         for fact in recorded { _ = payment.record(fact) }
-        if old.base == "credited", let account = old.account, let credited = old.creditedCents {
+        // Version 1 credited only valid account ids (the outbox takes nothing else), in USD.
+        if old.base == "credited", let account = old.account.flatMap({ try? AccountID($0) }), let credited = old.creditedCents {
             payment.creditedTo = account
             payment.ledger[KeyFormat.stripe(paymentIntent)] = credited
-            if payment.paid == nil { payment.paid = Paid(amount: credited, currency: Self.walletCurrency) }
+            if payment.paid == nil { payment.paid = Paid(amount: credited, currency: Currency.usd.stripeCode) }
             var pool = old.refundWatermark ?? 0
             for (key, cents) in refundDebits {
                 payment.ledger[key] = cents

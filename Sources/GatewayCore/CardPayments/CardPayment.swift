@@ -16,8 +16,6 @@
 public struct CardPayment: Sendable, Equatable {
     /// The state kept in the store's JSON; version 1 was the arrival-order watermark machine.
     public static let stateVersion = 2
-    /// The only wallet currency today; a payment in another one waits for an operator.
-    public static let walletCurrency = "usd"
 
     public enum Base: String, Sendable, Codable {
         case pending, credited, parked, failed, expired
@@ -25,7 +23,10 @@ public struct CardPayment: Sendable, Equatable {
 
     public enum ParkReason: String, Sendable, Codable, Equatable {
         case livemodeMismatch = "livemode_mismatch"
+        /// No wallet can hold the payment's currency (it is not in `WALLET_CURRENCIES`).
         case unsupportedCurrency = "unsupported_currency"
+        /// The account exists and holds another currency.
+        case currencyMismatch = "currency_mismatch"
         case missingAccount = "missing_account"
         case unknownAccount = "unknown_account"
         /// The account sources name different accounts: a platform bug a person must settle.
@@ -117,8 +118,10 @@ public struct CardPayment: Sendable, Equatable {
     public internal(set) var park: ParkReason?
     /// The account a parked payment named that does not exist (for operators).
     public internal(set) var namedAccount: String?
+    /// The currency of the account a `currency_mismatch` payment named (for operators).
+    public internal(set) var namedAccountCurrency: String?
     /// The account the payment is credited to, once it is.
-    public internal(set) var creditedTo: String?
+    public internal(set) var creditedTo: AccountID?
     public internal(set) var release: Release?
     /// Every wallet effect already asked for, by idempotency key: signed cents.
     public internal(set) var ledger: [String: Int64] = [:]
@@ -130,14 +133,18 @@ public struct CardPayment: Sendable, Equatable {
 
     public init(paymentIntent: String) { self.paymentIntent = paymentIntent }
 
-    /// What the caller knows from outside: configuration and which candidate accounts exist.
+    /// What the caller knows from outside: configuration, and which candidate accounts exist
+    /// with the currency each holds.
     public struct Context: Sendable {
         public var livemode: Bool
-        public var existingAccounts: Set<String>
+        /// The currencies wallets may hold (`WALLET_CURRENCIES`).
+        public var walletCurrencies: Set<Currency>
+        public var accounts: [AccountID: Currency]
 
-        public init(livemode: Bool, existingAccounts: Set<String>) {
+        public init(livemode: Bool, walletCurrencies: Set<Currency> = [.usd], accounts: [AccountID: Currency]) {
             self.livemode = livemode
-            self.existingAccounts = existingAccounts
+            self.walletCurrencies = walletCurrencies
+            self.accounts = accounts
         }
     }
 
@@ -153,7 +160,13 @@ public struct CardPayment: Sendable, Equatable {
     }
 
     public var parkedReason: String? { park?.rawValue }
-    public var account: String? { creditedTo ?? namedAccount }
+    /// The reason with what an operator needs to act on it.
+    public var parkedDetail: String? {
+        guard let park else { return nil }
+        guard park == .currencyMismatch, let paid, let namedAccountCurrency else { return park.rawValue }
+        return "\(park.rawValue): the payment is in \(paid.currency.uppercased()), account \(namedAccount ?? "?") holds \(namedAccountCurrency)"
+    }
+    public var account: String? { creditedTo?.rawValue ?? namedAccount }
     public var amountCents: Int64? { paid?.amount ?? announced?.amount }
     public var currency: String? { paid?.currency ?? announced?.currency }
 
@@ -173,6 +186,9 @@ public struct CardPayment: Sendable, Equatable {
     public var ledgerTotal: Int64 { ledger.values.reduce(0, +) }
 
     /// The status operators see, derived from the state.
+    /// Every `status` of a credited payment: whatever happened after, its credit was asked for.
+    public static let creditedStatuses = ["succeeded", "partially_refunded", "refunded", "disputed", "dispute_won", "dispute_lost"]
+
     public var status: String {
         guard let base else { return "awaiting_payment" }
         guard base == .credited, let paid else { return base.rawValue }
@@ -301,14 +317,23 @@ public struct CardPayment: Sendable, Equatable {
     mutating func decide(_ context: Context) {
         guard creditedTo == nil, park?.waitsForOperator != true, let paid else { return }
         namedAccount = nil
-        guard paid.currency == Self.walletCurrency else { return park = .unsupportedCurrency }
+        namedAccountCurrency = nil
+        // Checked first: no account at all could hold this money.
+        guard let currency = try? Currency(paid.currency), context.walletCurrencies.contains(currency) else {
+            return park = .unsupportedCurrency
+        }
         // The platform sets every source to the same account; disagreeing sources would make
         // the account depend on which event came first.
         guard namedAccounts.count <= 1 else { return park = .conflictingAccounts }
-        guard let account = resolvedAccount else { return park = .missingAccount }
-        guard context.existingAccounts.contains(account) else {
-            namedAccount = account
+        guard let named = resolvedAccount else { return park = .missingAccount }
+        guard let account = try? AccountID(named), let accountCurrency = context.accounts[account] else {
+            namedAccount = named
             return park = .unknownAccount
+        }
+        guard accountCurrency == currency else {
+            namedAccount = named
+            namedAccountCurrency = accountCurrency.code
+            return park = .currencyMismatch
         }
         guard paid.amount > 0 else { return park = .invalidAmount }
         park = nil

@@ -57,6 +57,17 @@ public enum CardPaymentFact: Sendable, Equatable {
         }
     }
 
+    /// The refund and dispute ids the fact names; each may become an idempotency key.
+    public var objectIDs: [String] {
+        switch self {
+        case .chargeRefunded(_, _, let refunds): refunds.map(\.id)
+        case .refund(let refund): [refund.id]
+        case .disputeCreated(let id, _, _), .disputeFundsWithdrawn(let id, _), .disputeFundsReinstated(let id, _),
+             .disputeClosed(let id, _, _): [id]
+        default: []
+        }
+    }
+
     /// Refunds and disputes: recorded whenever they arrive; they move money only while the
     /// payment is credited.
     public var isFollowUp: Bool {
@@ -84,18 +95,21 @@ public struct CardPaymentInput: Sendable, Equatable {
 
 /// A wallet effect the machine asks for; the caller turns it into an outbox row.
 public struct CardPaymentEffect: Sendable, Equatable {
-    public let key: String
-    public let account: String
-    /// Signed cents: positive credits, negative debits.
+    public let key: IdempotencyKey
+    public let account: AccountID
+    /// Signed minor units of `currency`: positive credits, negative debits.
     public let amountCents: Int64
+    /// The payment's currency, which is the account's: a payment in another is never credited.
+    public let currency: Currency
     public let kind: EntryKind
     /// The Stripe object the effect is about (pi_, re_, dp_).
     public let stripeObject: String
 
-    public init(key: String, account: String, amountCents: Int64, kind: EntryKind, stripeObject: String) {
+    public init(key: IdempotencyKey, account: AccountID, amountCents: Int64, currency: Currency, kind: EntryKind, stripeObject: String) {
         self.key = key
         self.account = account
         self.amountCents = amountCents
+        self.currency = currency
         self.kind = kind
         self.stripeObject = stripeObject
     }

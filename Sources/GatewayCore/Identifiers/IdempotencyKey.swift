@@ -22,6 +22,14 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible, Codab
 
     public var description: String { rawValue }
 
+    /// A key the payment state machine builds from Stripe ids: `stripe:<id>` with an optional
+    /// `:failed` or `:reversal`. The Stripe module admits only ids of 1–`KeyFormat.maxStripeIDLength`
+    /// characters of `[A-Za-z0-9_]` (`KeyFormat.isStripeID`), so these keys are valid by
+    /// construction and the machine needs no error path for them.
+    init(stripeEffect raw: String) {
+        self.rawValue = raw
+    }
+
     public static func stripePayment(_ paymentIntent: String) throws(DomainError) -> Self { try Self(KeyFormat.stripe(paymentIntent)) }
     public static func stripeRefund(_ refund: String) throws(DomainError) -> Self { try Self(KeyFormat.stripe(refund)) }
     /// A dispute debits once and may credit back once; the two effects need distinct keys.

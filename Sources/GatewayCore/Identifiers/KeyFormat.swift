@@ -6,6 +6,20 @@ public enum KeyFormat {
     /// A Stripe object's own effect: `stripe:pi_…` (the credit), `stripe:re_…` (a refund's
     /// debit), `stripe:dp_…` (a dispute's debit).
     public static func stripe(_ object: String) -> String { "stripe:\(object)" }
+    /// Longest Stripe id admitted; Stripe's are about 30 characters. With the longest suffix
+    /// (`:reversal`) a key stays well inside `IdempotencyKey.maxLength`.
+    public static let maxStripeIDLength = 100
+    /// Whether a Stripe object id can name a key: 1–100 characters of `[A-Za-z0-9_]`, as every
+    /// Stripe id is (`pi_3N…`, `re_…`, `du_…`).
+    public static func isStripeID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= maxStripeIDLength && id.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"): true
+            default: false
+            }
+        }
+    }
     /// A succeeded refund that later failed: what its debit took, given back.
     public static func stripeRefundFailed(_ refund: String) -> String { "\(stripe(refund)):failed" }
     /// A dispute won or reinstated: what its debit took, given back.

@@ -1,4 +1,6 @@
-/// An amount of US dollars in cents (scale 2). Signed: ledger effects are negative for debits.
+/// An integer number of minor units whose currency is known from context (a deposit's credit
+/// currency, a payment's currency). Named for the first currency; amounts that cross the wallet
+/// are `Money`, which carries its currency. Signed: ledger effects are negative for debits.
 ///
 /// Arithmetic is checked; an overflow is a `DomainError`, never a wrap or a trap.
 public struct Cents: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
@@ -46,12 +48,13 @@ public struct Cents: Hashable, Sendable, Comparable, Codable, CustomStringConver
     }
 }
 
-/// A strictly positive amount of cents, as every credit and debit request carries.
+/// A strictly positive amount of minor units, as every credit and debit request carries; its
+/// currency travels beside it.
 public struct PositiveCents: Hashable, Sendable, CustomStringConvertible {
     public let cents: Cents
 
     public init(_ value: Int64) throws(DomainError) {
-        guard value > 0 else { throw DomainError(.invalidAmount, "amount_cents must be greater than 0") }
+        guard value > 0 else { throw DomainError(.invalidAmount, "the amount must be greater than 0") }
         self.cents = Cents(value)
     }
 

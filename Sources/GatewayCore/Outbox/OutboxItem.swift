@@ -6,6 +6,9 @@ public struct OutboxItem: Sendable, Equatable {
     public var account: AccountID
     public var direction: Direction
     public var amount: PositiveCents
+    /// The currency of `amount`; nil on rows written before currencies, which meant the
+    /// account's (USD), and are posted without one so their requests stay the same.
+    public var currency: Currency?
     public var kind: EntryKind
     public var reference: String
     public var description: String
@@ -17,7 +20,7 @@ public struct OutboxItem: Sendable, Equatable {
     public var createdAtMillis: Int64
 
     public init(
-        id: Int64, key: IdempotencyKey, account: AccountID, direction: Direction, amount: PositiveCents,
+        id: Int64, key: IdempotencyKey, account: AccountID, direction: Direction, amount: PositiveCents, currency: Currency? = nil,
         kind: EntryKind, reference: String, description: String, detailsJSON: String, allowNegative: Bool,
         state: OutboxState, createdAtMillis: Int64
     ) {
@@ -26,6 +29,7 @@ public struct OutboxItem: Sendable, Equatable {
         self.account = account
         self.direction = direction
         self.amount = amount
+        self.currency = currency
         self.kind = kind
         self.reference = reference
         self.description = description
@@ -42,6 +46,8 @@ public struct OutboxRequest: Sendable, Equatable {
     public var account: AccountID
     public var direction: Direction
     public var amount: PositiveCents
+    /// The account's currency, posted with the amount: the wallet refuses a mismatch.
+    public var currency: Currency
     public var kind: EntryKind
     public var reference: String
     public var description: String
@@ -49,13 +55,14 @@ public struct OutboxRequest: Sendable, Equatable {
     public var allowNegative: Bool
 
     public init(
-        key: IdempotencyKey, account: AccountID, direction: Direction, amount: PositiveCents, kind: EntryKind,
+        key: IdempotencyKey, account: AccountID, direction: Direction, amount: PositiveCents, currency: Currency, kind: EntryKind,
         reference: String, description: String, detailsJSON: String = "{}", allowNegative: Bool = false
     ) {
         self.key = key
         self.account = account
         self.direction = direction
         self.amount = amount
+        self.currency = currency
         self.kind = kind
         self.reference = reference
         self.description = description

@@ -18,8 +18,11 @@ public struct DepositRecord: Sendable, Equatable {
     public var blockHash: String
     public var status: DepositStatus
     public var reason: String?
-    public var usdCents: Int64?
-    public var exactUSD: String?
+    /// The credit in minor units of `creditCurrency` (the account's), and the exact value.
+    public var creditMinor: Int64?
+    public var exactValue: String?
+    /// Nil on rows credited before currencies: those were USD.
+    public var creditCurrency: Currency?
     public var ratePair: String?
     public var rateField: String?
     public var ratePrice: String?
@@ -51,6 +54,8 @@ public struct DepositRecord: Sendable, Equatable {
     }
 
     public var asset: Asset { amount.asset }
+    /// What the wallet was credited, in the account's currency.
+    public var credit: Money? { creditMinor.map { Money($0, creditCurrency ?? .usd) } }
     /// Exact decimal text of the smallest unit, as stored and shown.
     public var amountUnits: String { amount.unitsText }
 }

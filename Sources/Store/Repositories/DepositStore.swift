@@ -204,17 +204,21 @@ public enum DepositStore {
     }
 
     public struct CreditRecord: Sendable {
-        public let usdCents: Int64
-        public let exactUSD: String
+        public let creditMinor: Int64
+        public let currency: Currency
+        public let exactValue: String
         public let pair: String
         public let field: String
         public let price: String
         public let source: String
         public let fetchedAtMillis: Int64
 
-        public init(usdCents: Int64, exactUSD: String, pair: String, field: String, price: String, source: String, fetchedAtMillis: Int64) {
-            self.usdCents = usdCents
-            self.exactUSD = exactUSD
+        public init(
+            credit: Money, exactValue: String, pair: String, field: String, price: String, source: String, fetchedAtMillis: Int64
+        ) {
+            self.creditMinor = credit.minor
+            self.currency = credit.currency
+            self.exactValue = exactValue
             self.pair = pair
             self.field = field
             self.price = price
@@ -228,12 +232,13 @@ public enum DepositStore {
         !(try await db.query(
             """
             UPDATE deposits SET status = '\(DepositStatus.credited.rawValue)', reason = NULL, usd_cents = $1, exact_usd = $2, rate_pair = $3,
-                rate_field = $4, rate_price = $5, rate_source = $6, rate_fetched_at = $7, credited_at = $8, updated_at = $8
+                rate_field = $4, rate_price = $5, rate_source = $6, rate_fetched_at = $7, credited_at = $8, updated_at = $8,
+                currency = $10
             WHERE deposit_key = $9 AND status IN \(DepositStatus.sqlList(DepositStatus.pending)) RETURNING id
             """,
             [
-                .int(credit.usdCents), .text(credit.exactUSD), .text(credit.pair), .text(credit.field), .text(credit.price),
-                .text(credit.source), .int(credit.fetchedAtMillis), .int(now), .text(key.rawValue),
+                .int(credit.creditMinor), .text(credit.exactValue), .text(credit.pair), .text(credit.field), .text(credit.price),
+                .text(credit.source), .int(credit.fetchedAtMillis), .int(now), .text(key.rawValue), .text(credit.currency.code),
             ]
         )).isEmpty
     }
@@ -276,7 +281,7 @@ public enum DepositStore {
     static let columns = """
         deposit_key, identity, chain_id, tx_hash, log_index, account_id, address, asset, amount_units, block_number, block_hash,
         status, reason, usd_cents, exact_usd, rate_pair, rate_field, rate_price, rate_source, rate_fetched_at,
-        seen_at, updated_at, credited_at
+        seen_at, updated_at, credited_at, currency
         """
 
     static func record(_ row: SQLRow) throws -> DepositRecord {
@@ -296,8 +301,9 @@ public enum DepositStore {
             blockNumber: UInt64(try row.int("block_number")), blockHash: try row.text("block_hash"), status: status,
             reason: try row.optionalText("reason"), seenAtMillis: try row.int("seen_at"), identity: try row.optionalText("identity")
         )
-        record.usdCents = try row.optionalInt("usd_cents")
-        record.exactUSD = try row.optionalText("exact_usd")
+        record.creditMinor = try row.optionalInt("usd_cents")
+        record.exactValue = try row.optionalText("exact_usd")
+        record.creditCurrency = try row.optionalText("currency").map { code throws in try Currency(code) }
         record.ratePair = try row.optionalText("rate_pair")
         record.rateField = try row.optionalText("rate_field")
         record.ratePrice = try row.optionalText("rate_price")

@@ -15,14 +15,15 @@ public struct OutboxStore: Sendable {
         let rows = try await db.query(
             """
             INSERT INTO outbox (idempotency_key, account_id, direction, amount_cents, kind, reference, description,
-                details, allow_negative, status, attempts, next_attempt_at, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $10, $10)
+                details, allow_negative, status, attempts, next_attempt_at, created_at, updated_at, currency)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $10, $10, $11)
             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
             """,
             [
                 .text(request.key.rawValue), .text(request.account.rawValue), .text(request.direction.rawValue),
                 .int(request.amount.value), .text(request.kind.rawValue), .text(request.reference),
                 .text(request.description), .text(request.detailsJSON), .bool(request.allowNegative), .int(now),
+                .text(request.currency.code),
             ]
         )
         return !rows.isEmpty
@@ -214,7 +215,7 @@ public struct OutboxStore: Sendable {
 
     static let columns = """
         id, idempotency_key, account_id, direction, amount_cents, kind, reference, description, details,
-        allow_negative, status, attempts, next_attempt_at, last_error, parked_reason, wallet_entry_id, created_at
+        allow_negative, status, attempts, next_attempt_at, last_error, parked_reason, wallet_entry_id, created_at, currency
         """
 
     static func item(_ row: SQLRow) throws -> OutboxItem {
@@ -228,6 +229,7 @@ public struct OutboxStore: Sendable {
             account: try AccountID(try row.text("account_id")),
             direction: direction,
             amount: try PositiveCents(try row.int("amount_cents")),
+            currency: try row.optionalText("currency").map { code throws in try Currency(code) },
             kind: try EntryKind(wire: try row.text("kind")),
             reference: try row.text("reference"),
             description: try row.text("description"),

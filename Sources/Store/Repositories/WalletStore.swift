@@ -6,12 +6,14 @@ public struct WalletStore: Sendable {
 
     public init(database: any Database) { self.database = database }
 
-    /// Creates the account if new. Returns it and whether this call created it.
-    public func createAccount(_ id: AccountID, now: Int64) async throws -> (Account, created: Bool) {
+    /// Creates the account in `currency` if new. Returns it and whether this call created it;
+    /// an existing account keeps its currency, whatever this call asked for (the caller
+    /// compares).
+    public func createAccount(_ id: AccountID, currency: Currency = .usd, now: Int64) async throws -> (Account, created: Bool) {
         try await database.transaction { db in
             let inserted = try await db.query(
-                "INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ($1, 'USD', 0, $2) ON CONFLICT (id) DO NOTHING RETURNING id",
-                [.text(id.rawValue), .int(now)]
+                "INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ($1, $2, 0, $3) ON CONFLICT (id) DO NOTHING RETURNING id",
+                [.text(id.rawValue), .text(currency.code), .int(now)]
             )
             guard let account = try await Self.account(id, db) else {
                 throw StoreError.decoding("account \(id) vanished after insert")
@@ -26,9 +28,12 @@ public struct WalletStore: Sendable {
 
     public static func account(_ id: AccountID, _ db: any SQLExecutor) async throws -> Account? {
         guard let row = try await db.queryOne(
-            "SELECT id, balance_cents, created_at FROM accounts WHERE id = $1", [.text(id.rawValue)]
+            "SELECT id, currency, balance_cents, created_at FROM accounts WHERE id = $1", [.text(id.rawValue)]
         ) else { return nil }
-        return Account(id: id, balance: Cents(try row.int("balance_cents")), createdAtMillis: try row.int("created_at"))
+        return Account(
+            id: id, balance: Money(try row.int("balance_cents"), try Currency(try row.text("currency"))),
+            createdAtMillis: try row.int("created_at")
+        )
     }
 
     /// Applies a post exactly once per idempotency key.
@@ -51,7 +56,7 @@ public struct WalletStore: Sendable {
             // until the first commits, then finds its entry below instead of applying the
             // balance rule to a balance the first already changed.
             let accountRow = try await db.queryOne(
-                "SELECT balance_cents FROM accounts WHERE id = $1 \(db.dialect.forUpdate)", [.text(post.account.rawValue)]
+                "SELECT currency, balance_cents FROM accounts WHERE id = $1 \(db.dialect.forUpdate)", [.text(post.account.rawValue)]
             )
             if let existing = try await db.queryOne(
                 "SELECT \(Self.entryColumns), request_hash FROM ledger_entries WHERE idempotency_key = $1", [.text(post.key.rawValue)]
@@ -60,31 +65,33 @@ public struct WalletStore: Sendable {
                 return try existing.text("request_hash") == post.requestHash ? .replayed(entry) : .idempotencyConflict(existing: entry)
             }
             guard let accountRow else { return .unknownAccount }
-            let balance = Cents(try accountRow.int("balance_cents"))
-            let next: Cents
+            let balance = Money(try accountRow.int("balance_cents"), try Currency(try accountRow.text("currency")))
+            let next: Money
             switch BalanceRule.apply(post, to: balance) {
             case .success(let value): next = value
+            case .failure(.currencyMismatch): return .currencyMismatch(account: balance.currency, requested: post.currency ?? balance.currency)
             case .failure(.overflow): return .overflow
             case .failure(.insufficientFunds): return .insufficientFunds(balance: balance)
             }
             try await db.query(
-                "UPDATE accounts SET balance_cents = $1 WHERE id = $2", [.int(next.value), .text(post.account.rawValue)]
+                "UPDATE accounts SET balance_cents = $1 WHERE id = $2", [.int(next.minor), .text(post.account.rawValue)]
             )
+            let amount = post.signedAmount(in: balance.currency)
             let inserted = try await db.queryOne(
                 """
                 INSERT INTO ledger_entries (account_id, idempotency_key, request_hash, kind, amount_cents,
-                    balance_after_cents, reference, description, details, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
+                    balance_after_cents, currency, reference, description, details, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id
                 """,
                 [
                     .text(post.account.rawValue), .text(post.key.rawValue), .text(post.requestHash),
-                    .text(post.kind.rawValue), .int(post.signedAmount.value), .int(next.value),
+                    .text(post.kind.rawValue), .int(amount.minor), .int(next.minor), .text(next.currency.code),
                     .text(post.reference), .text(post.description), .text(post.detailsJSON), .int(now),
                 ]
             )
             guard let id = try inserted?.int("id") else { throw StoreError.decoding("insert returned no id") }
             return .created(LedgerEntry(
-                id: id, account: post.account, key: post.key, kind: post.kind, amount: post.signedAmount,
+                id: id, account: post.account, key: post.key, kind: post.kind, amount: amount,
                 balanceAfter: next, reference: post.reference, description: post.description,
                 detailsJSON: post.detailsJSON, createdAtMillis: now
             ))
@@ -125,15 +132,36 @@ public struct WalletStore: Sendable {
         try await database.transaction { db in
             try await db.query(
                 """
-                SELECT a.id AS id, a.balance_cents AS stored,
+                SELECT a.id AS id, a.currency AS currency, a.balance_cents AS stored,
                        CAST(COALESCE((SELECT SUM(e.amount_cents) FROM ledger_entries e WHERE e.account_id = a.id), 0) AS BIGINT) AS computed
                 FROM accounts a ORDER BY a.id
                 """
             ).compactMap { row in
                 let stored = try row.int("stored"), computed = try row.int("computed")
                 guard stored != computed else { return nil }
-                return BalanceMismatch(account: try AccountID(try row.text("id")), stored: Cents(stored), computed: Cents(computed))
+                let currency = try Currency(try row.text("currency"))
+                return BalanceMismatch(account: try AccountID(try row.text("id")), stored: Money(stored, currency), computed: Money(computed, currency))
             }
+        }
+    }
+
+    /// The currency of each of `ids` that exists.
+    public static func currencies(of ids: [AccountID], _ db: any SQLExecutor) async throws -> [AccountID: Currency] {
+        var found: [AccountID: Currency] = [:]
+        for id in Set(ids) {
+            if let row = try await db.queryOne("SELECT currency FROM accounts WHERE id = $1", [.text(id.rawValue)]) {
+                found[id] = try Currency(try row.text("currency"))
+            }
+        }
+        return found
+    }
+
+    /// The sum of balances per currency, for the console and reconciliation.
+    public func totals() async throws -> [Money] {
+        try await database.transaction { db in
+            try await db.query(
+                "SELECT currency, CAST(SUM(balance_cents) AS BIGINT) AS total FROM accounts GROUP BY currency ORDER BY currency"
+            ).map { Money(try $0.int("total"), try Currency(try $0.text("currency"))) }
         }
     }
 
@@ -144,7 +172,7 @@ public struct WalletStore: Sendable {
     }
 
     static let entryColumns =
-        "id, account_id, idempotency_key, kind, amount_cents, balance_after_cents, reference, description, details, created_at"
+        "id, account_id, idempotency_key, kind, amount_cents, balance_after_cents, currency, reference, description, details, created_at"
 
     static func entry(key: IdempotencyKey, _ db: any SQLExecutor) async throws -> LedgerEntry? {
         try await db.queryOne(
@@ -158,8 +186,8 @@ public struct WalletStore: Sendable {
             account: try AccountID(try row.text("account_id")),
             key: try IdempotencyKey(try row.text("idempotency_key")),
             kind: try EntryKind(wire: try row.text("kind")),
-            amount: Cents(try row.int("amount_cents")),
-            balanceAfter: Cents(try row.int("balance_after_cents")),
+            amount: Money(try row.int("amount_cents"), try Currency(try row.text("currency"))),
+            balanceAfter: Money(try row.int("balance_after_cents"), try Currency(try row.text("currency"))),
             reference: try row.text("reference"),
             description: try row.text("description"),
             detailsJSON: try row.text("details"),
@@ -170,6 +198,6 @@ public struct WalletStore: Sendable {
 
 public struct BalanceMismatch: Sendable, Equatable {
     public let account: AccountID
-    public let stored: Cents
-    public let computed: Cents
+    public let stored: Money
+    public let computed: Money
 }

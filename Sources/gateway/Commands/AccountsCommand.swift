@@ -17,14 +17,31 @@ struct AccountsCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an account (USD). Repeating is harmless.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an account in a currency of WALLET_CURRENCIES (USD by default). Repeating is harmless; the currency never changes."
+        )
         @Argument(help: "Account id: 1–64 of A-Z a-z 0-9 _ -") var id: String
+        @Option(help: "ISO 4217 code, one of WALLET_CURRENCIES.") var currency = "USD"
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let id = try AccountsCommand.parseID(id)
+            let currency: Currency
+            do { currency = try Currency(self.currency) } catch {
+                CommandSupport.printError("gateway: --currency: \(error.message)")
+                throw Exit.configuration
+            }
             try await CommandSupport.withGateway { gateway in
-                let (account, created) = try await gateway.wallet.createAccount(id, now: gateway.clock.nowMillis())
+                guard gateway.config.currencies.walletCurrencies.contains(currency) else {
+                    let offered = gateway.config.currencies.walletCurrencies.sorted().map(\.code).joined(separator: ", ")
+                    CommandSupport.printError("gateway: accounts may hold \(offered) (WALLET_CURRENCIES), not \(currency)")
+                    throw Exit.configuration
+                }
+                let (account, created) = try await gateway.wallet.createAccount(id, currency: currency, now: gateway.clock.nowMillis())
+                guard account.currency == currency else {
+                    CommandSupport.printError("gateway: account \(id) exists and holds \(account.currency), not \(currency); nothing changed")
+                    throw Exit.failure
+                }
                 if output.json { print(OperatorViews.accountJSON(account).canonicalText) }
                 else { print(created ? "created account \(account.id)" : "account \(account.id) already exists") }
             }
@@ -45,7 +62,7 @@ struct AccountsCommand: AsyncParsableCommand {
                 }
                 if output.json { print(OperatorViews.accountJSON(account).canonicalText); return }
                 var table = TextTable("ACCOUNT", "CURRENCY", "BALANCE", "CREATED")
-                table.add(account.id.rawValue, Account.currency, "\(account.balance)", Timestamp.rfc3339(millis: account.createdAtMillis))
+                table.add(account.id.rawValue, account.currency.code, account.balance.formatted, Timestamp.rfc3339(millis: account.createdAtMillis))
                 print(table.render())
             }
         }

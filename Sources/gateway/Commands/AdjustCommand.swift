@@ -6,13 +6,13 @@ struct AdjustCommand: AsyncParsableCommand {
         commandName: "adjust",
         abstract: "Credit or debit an account by hand, through the outbox, with an audit entry.",
         discussion: """
-            A positive --amount-cents credits, a negative one debits. Give --key to make re-running \
+            A positive --amount-minor credits, a negative one debits. Give --key to make re-running \
             the same command harmless (the key becomes adj:KEY).
             """
     )
 
     @Option(help: "The account to adjust.") var account: String
-    @Option(name: .customLong("amount-cents"), help: "Signed cents: positive credits, negative debits.") var amountCents: Int64
+    @Option(name: [.customLong("amount-minor"), .customLong("amount-cents")], help: "Signed minor units of the account's currency (cents for USD and EUR): positive credits, negative debits. --amount-cents is the older name.") var amountCents: Int64
     @Option(help: "Why (shown in the wallet history and the audit log).") var reason: String
     @Option(name: .customLong("operator"), help: "Who is acting.") var operatorName: String
     @Option(help: "Idempotency key suffix; re-running with the same key records nothing new.") var key: String?

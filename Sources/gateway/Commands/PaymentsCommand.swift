@@ -25,8 +25,8 @@ struct PaymentsCommand: AsyncParsableCommand {
             let filter = parked ? "parked" : status
             try await CommandSupport.withGateway { gateway in
                 let rows = try await gateway.payments(status: filter, limit: limit)
-                if output.json { print(JSONValue.array(rows.map(PaymentViews.paymentJSON)).canonicalText) }
-                else { print(PaymentViews.paymentsTable(rows).render()) }
+                if output.json { print(JSONValue.array(rows.map(gateway.paymentViews.paymentJSON)).canonicalText) }
+                else { print(gateway.paymentViews.paymentsTable(rows).render()) }
             }
         }
     }
@@ -105,7 +105,8 @@ extension PaymentsCommand {
                     paymentIntent: id, account: account, operatorName: try actor.resolve(), reason: reason
                 )
                 let outcome = try await release.record(
-                    in: gateway.database, livemode: gateway.config.stripe.livemode, now: gateway.clock.nowMillis()
+                    in: gateway.database, livemode: gateway.config.stripe.livemode,
+                    walletCurrencies: gateway.config.currencies.walletCurrencies, now: gateway.clock.nowMillis()
                 )
                 switch outcome {
                 case .released(let net, let keys, let seq):

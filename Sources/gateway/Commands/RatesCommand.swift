@@ -20,8 +20,8 @@ struct RatesCommand: AsyncParsableCommand {
                 if refresh { try await gateway.makeRateService().refreshOnce() }
                 let book = try await gateway.ratesRepository.load()
                 let now = gateway.clock.nowMillis()
-                if output.json { print(RateViews.json(book, now: now).canonicalText) }
-                else { print(RateViews.table(book, now: now).render()) }
+                if output.json { print(RateViews.json(book, pairs: gateway.ratePairs, now: now).canonicalText) }
+                else { print(RateViews.table(book, pairs: gateway.ratePairs, now: now).render()) }
             }
         }
     }

@@ -23,8 +23,9 @@ struct WalletCommand: AsyncParsableCommand {
                         "accounts": .int(Int64(accounts)),
                         "mismatches": .array(mismatches.map { .object([
                             "account_id": .string($0.account.rawValue),
-                            "stored_cents": .int($0.stored.value),
-                            "computed_cents": .int($0.computed.value),
+                            "currency": .string($0.stored.currency.code),
+                            "stored_minor": .int($0.stored.minor),
+                            "computed_minor": .int($0.computed.minor),
                         ]) }),
                     ]).canonicalText)
                 } else if mismatches.isEmpty {
@@ -33,7 +34,7 @@ struct WalletCommand: AsyncParsableCommand {
                     var table = TextTable("ACCOUNT", "STORED", "LEDGER SUM", "DIFFERENCE")
                     for mismatch in mismatches {
                         table.add(mismatch.account.rawValue, "\(mismatch.stored)", "\(mismatch.computed)",
-                                  "\(mismatch.stored.value - mismatch.computed.value)")
+                                  "\(mismatch.stored.minor - mismatch.computed.minor)")
                     }
                     print(table.render())
                     print("\(mismatches.count) account(s) disagree with their ledger: investigate before any adjustment")
