@@ -73,6 +73,18 @@ struct CardTopupTests {
         let detail = try #require(try await gw.gateway.paymentDetail("pi_topup1"))
         #expect(detail["card_topup"]?["id"]?.stringValue == id && detail["card_topup"]?["status"]?.stringValue == "complete")
         #expect(try await CardTopupStore(database: gw.gateway.database).completedWithoutCredit(limit: 10).isEmpty)
+
+        // ann's session was paid at Stripe, and its completion never reached us: reconciliation
+        // asks Stripe about sessions still open by our records and reports it.
+        let annSession = try #require(ann.json?["id"]?.stringValue)
+        stripe.complete(session: annSession, paymentIntent: "pi_lost1")
+        let now = Int64(Date().timeIntervalSince1970)
+        stripe.addPaymentIntent(id: "pi_topup1", status: "succeeded", amountReceived: 2_500, account: "eve", created: now, currency: "eur")
+        let report = try await StripeReconciler(
+            api: StripeAPIClient(baseURL: stripe.baseURL, key: Secret(FakeStripeAPI.key)), database: gw.gateway.database,
+            ingest: gw.gateway.stripeIngest, livemode: false
+        ).run(since: now - 3_600, until: now + 3_600, fix: false, operator: try OperatorName("op"), now: gw.gateway.clock.nowMillis())
+        #expect(report.discrepancies.map { "\($0.kind) \($0.subject)" } == ["topup_completed_without_credit \(annSession)"])
     }
 
     @Test(arguments: TestBackend.available)

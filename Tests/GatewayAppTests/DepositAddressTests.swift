@@ -42,6 +42,11 @@ struct DepositAddressTests {
         #expect(first.json?["index"]?.intValue == 0)
         #expect(first.json?["chain_id"]?.intValue == 1)
         #expect(first.json?["assets"] == .array([.string("ETH"), .string("USDT")]))
+        // EIP-681, checksummed, pinned to the chain: what a wallet app scans.
+        let address = Self.abandonAddresses[0]
+        #expect(first.json?["payment_uris"]?["ETH"]?.stringValue == "ethereum:\(address)@1")
+        #expect(first.json?["payment_uris"]?["USDT"]?.stringValue
+            == "ethereum:0xdAC17F958D2ee523a2206206994597C13D831ec7@1/transfer?address=\(address)")
         let again = try await gw.request(.POST, "/v1/accounts/alice/deposit-address")
         #expect(again.status == 200)
         #expect(again.json == first.json)
@@ -66,6 +71,7 @@ struct DepositAddressTests {
         #expect(tron.json?["address"]?.stringValue == "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH")
         #expect(tron.json?["chain"]?.stringValue == "tron" && tron.json?["chain_id"] == .int(728_126_428))
         #expect(tron.json?["assets"] == .array([.string("USDT")]) && tron.json?["index"] == .int(0))
+        #expect(tron.json?["payment_uris"] == nil, "Tron has no payment URI standard")
         #expect(try await gw.request(.POST, "/v1/accounts/alice/deposit-address?chain=tron").status == 200, "kept, not reassigned")
         // Without `chain`, or with chain=ethereum, it is Ethereum, as before.
         let ethereum = try await gw.request(.POST, "/v1/accounts/alice/deposit-address")

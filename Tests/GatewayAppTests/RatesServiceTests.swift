@@ -18,7 +18,7 @@ struct RatesServiceTests {
         // bid and ask arrive as JSON numbers: still exact.
         #expect(try await client.price(.ethUSD, field: "bid") == DecimalPrice("17400.04"))
         #expect(try await client.price(.ethUSD, field: "ask") == DecimalPrice("17418.2"))
-        #expect(try await client.availablePairs() == [.ethUSD, .usdtUSD])
+        #expect(try await client.availablePairs() == [.ethUSD, .usdtUSD, .ethEUR, .usdtEUR])
     }
 
     @Test func failuresAreTypedNeverCrashes() async throws {

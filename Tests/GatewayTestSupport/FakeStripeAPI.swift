@@ -65,9 +65,9 @@ public final class FakeStripeAPI: Sendable {
         box.state.withLock { $0.events.append(Item(id: id, created: created, json: json, type: value["type"]?.stringValue)) }
     }
 
-    public func addPaymentIntent(id: String, status: String, amountReceived: Int64, account: String, created: Int64) {
+    public func addPaymentIntent(id: String, status: String, amountReceived: Int64, account: String, created: Int64, currency: String = "usd") {
         let json = """
-            {"id":"\(id)","object":"payment_intent","amount":\(amountReceived),"amount_received":\(amountReceived),"currency":"usd",\
+            {"id":"\(id)","object":"payment_intent","amount":\(amountReceived),"amount_received":\(amountReceived),"currency":"\(currency)",\
             "status":"\(status)","livemode":false,"created":\(created),"metadata":{"account_id":"\(account)"}}
             """
         box.state.withLock { $0.intents.append(Item(id: id, created: created, json: json)) }

@@ -73,8 +73,48 @@ public struct StripeReconciler: Sendable {
             fromMillis: since * 1000, toMillis: until * 1000 + 999, known: succeededOnStripe, fix: fix, operator: name, now: now,
             report: &report
         )
-        report.checked = [("Stripe events", items.count), ("payments", payments.count), ("card credits of ours", ours)]
+        let topups = try await checkTopups(fromMillis: since * 1000, toMillis: until * 1000 + 999, report: &report)
+        report.checked = [("Stripe events", items.count), ("payments", payments.count), ("card credits of ours", ours), ("card top-ups", topups)]
         return report
+    }
+
+    /// Most open sessions asked about per run; a session lives 24 hours, so a backlog this large
+    /// means something else is wrong, and the rest is reported on the next run.
+    static let maxOpenTopupsChecked = 500
+
+    /// Card top-ups: a session that completed without a credit, by our records (its payment is
+    /// parked, failed or was never seen) or by Stripe's (we never got its completion event).
+    private func checkTopups(fromMillis: Int64, toMillis: Int64, report: inout ReconcileReport) async throws -> Int {
+        let store = CardTopupStore(database: database)
+        let stalled = try await store.completedWithoutCredit(limit: Self.maxOpenTopupsChecked)
+        for (topup, status) in stalled {
+            report.discrepancies.append(Discrepancy(
+                kind: "topup_not_credited", subject: topup.sessionID, account: topup.account.rawValue,
+                detail: "Checkout Session for \(topup.amount) completed (payment \(topup.paymentIntent ?? "unknown")); "
+                    + "the payment is \(status ?? "not recorded")",
+                action: "`gateway payments show \(topup.paymentIntent ?? "pi_…")` says why; a parked payment is released with `gateway payments release`"
+            ))
+        }
+        let open = try await store.open(createdFrom: fromMillis, to: toMillis, limit: Self.maxOpenTopupsChecked)
+        for topup in open {
+            let session: JSONValue
+            do { session = try await api.get("/v1/checkout/sessions/\(topup.sessionID)") } catch let error as OperatorError where error.kind == .refused {
+                report.discrepancies.append(Discrepancy(
+                    kind: "topup_unknown_to_stripe", subject: topup.sessionID, account: topup.account.rawValue,
+                    detail: "we recorded a Checkout Session for \(topup.amount); Stripe has none (\(error.message))",
+                    action: "check STRIPE_API_KEY's account and mode"
+                ))
+                continue
+            }
+            guard session["status"]?.stringValue == "complete", session["payment_status"]?.stringValue == "paid" else { continue }
+            report.discrepancies.append(Discrepancy(
+                kind: "topup_completed_without_credit", subject: topup.sessionID, account: topup.account.rawValue,
+                detail: "Stripe says the Checkout Session for \(topup.amount) was paid (payment \(session["payment_intent"]?.stringValue ?? "unknown")); "
+                    + "its completion never reached us",
+                action: "--fix replays the session's events from Stripe; check the webhook endpoint's deliveries"
+            ))
+        }
+        return stalled.count + open.count
     }
 
     // MARK: - One payment

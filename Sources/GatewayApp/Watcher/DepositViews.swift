@@ -10,7 +10,7 @@ public struct DepositChainView: Sendable {
 }
 
 /// Deposits as the platform and operators see them: chain, asset, amount, tx, confirmations
-/// n/N against that chain's depth, state and the USD credited.
+/// n/N against that chain's depth, state and the credit in the account's currency.
 public enum DepositViews {
     public static func json(_ deposit: DepositRecord, chains: [UInt64: DepositChainView]) -> JSONValue {
         let view = chains[deposit.chainID]
@@ -26,9 +26,14 @@ public enum DepositViews {
         ]
         if let head { fields["confirmations"] = .int(Int64(min(DepositRules.confirmations(block: deposit.blockNumber, head: head), 1_000_000))) }
         if let reason = deposit.reason { fields["reason"] = .string(reason) }
-        if let cents = deposit.creditMinor {
-            fields["usd_cents"] = .int(cents)
-            fields["exact_usd"] = .string(deposit.exactValue ?? "")
+        if let credit = deposit.credit {
+            fields["credit"] = WalletJSON.money(credit)
+            fields["exact_value"] = .string(deposit.exactValue ?? "")
+            if credit.currency == .usd {
+                // Deprecated aliases from before currencies.
+                fields["usd_cents"] = .int(credit.minor)
+                fields["exact_usd"] = .string(deposit.exactValue ?? "")
+            }
             fields["rate"] = .object([
                 "pair": .string(deposit.ratePair ?? ""), "field": .string(deposit.rateField ?? ""), "price": .string(deposit.ratePrice ?? ""),
                 "source": .string(deposit.rateSource ?? ""),
@@ -40,7 +45,7 @@ public enum DepositViews {
     }
 
     public static func table(_ deposits: [DepositRecord], chains: [UInt64: DepositChainView]) -> TextTable {
-        var table = TextTable("KEY", "ACCOUNT", "CHAIN", "ASSET", "AMOUNT", "BLOCK", "CONF", "STATUS", "USD", "REASON")
+        var table = TextTable("KEY", "ACCOUNT", "CHAIN", "ASSET", "AMOUNT", "BLOCK", "CONF", "STATUS", "CREDIT", "REASON")
         for deposit in deposits {
             let view = chains[deposit.chainID]
             let confirmations = view?.head.map {
@@ -48,7 +53,7 @@ public enum DepositViews {
             } ?? "?"
             table.add(
                 deposit.key.rawValue, deposit.account.rawValue, view?.chain.rawValue ?? "?", deposit.asset.rawValue, deposit.amount.description, "\(deposit.blockNumber)",
-                confirmations, deposit.status.rawValue, deposit.creditMinor.map { Cents($0).description } ?? "-", deposit.reason ?? ""
+                confirmations, deposit.status.rawValue, deposit.credit?.description ?? "-", deposit.reason ?? ""
             )
         }
         return table

@@ -132,6 +132,17 @@ public struct CardTopupStore: Sendable {
         }
     }
 
+    /// Sessions still open by our records, created in a window, oldest first: `reconcile stripe`
+    /// asks Stripe about each.
+    public func open(createdFrom: Int64, to: Int64, limit: Int) async throws -> [CardTopup] {
+        try await database.transaction { db in
+            try await db.query(
+                "SELECT \(Self.columns) FROM card_topups WHERE status = 'open' AND created_at >= $1 AND created_at <= $2 ORDER BY id LIMIT $3",
+                [.int(createdFrom), .int(to), .int(Int64(limit))]
+            ).map(Self.topup)
+        }
+    }
+
     static let columns = """
         account_id, caller_key, request_hash, amount_minor, currency, session_id, url, expires_at, livemode, status, \
         payment_intent, created_at, updated_at
