@@ -191,4 +191,28 @@ struct CardTopupTests {
         let ours = FormEncoding.decode(StripeAPIClient.formBody(topups.form(request, currency: .eur)))
         #expect(ours == libraryForm)
     }
+
+    /// `gateway topups create` prints the Checkout URL; the same --key prints the same session
+    /// without a second Stripe call; errors exit non-zero with what went wrong.
+    @Test func theCLICreatesATopUpAndPrintsItsURL() async throws {
+        let stripe = try await FakeStripeAPI.start()
+        defer { Task { await stripe.stop() } }
+        let location = try await TestBackend.sqlite.freshLocation()
+        let env = [
+            "DATABASE_URL": TestBackend.databaseURL(location), "STRIPE_API_BASE": stripe.baseURL, "STRIPE_API_KEY": FakeStripeAPI.key,
+            "CARD_TOPUP_RETURN_URL": "https://platform.example/billing",
+        ]
+        #expect(try await GatewayProcess.runToEnd(["accounts", "create", "ann"], environment: env).0 == 0)
+        let (status, output) = try await GatewayProcess.runToEnd(["topups", "create", "--account", "ann", "--amount-minor", "2500", "--key", "t1"], environment: env)
+        #expect(status == 0, "\(output)")
+        #expect(output.split(separator: "\n").first?.hasPrefix("https://checkout.stripe.com/c/pay/cs_test_") == true, "\(output)")
+        #expect(stripe.lastForm["success_url"] == "https://platform.example/billing?topup=success")
+        let (again, second) = try await GatewayProcess.runToEnd(["topups", "create", "--account", "ann", "--amount-minor", "2500", "--key", "t1"], environment: env)
+        #expect(again == 0 && second.split(separator: "\n").first == output.split(separator: "\n").first && stripe.sessionPosts == 1)
+        let (low, message) = try await GatewayProcess.runToEnd(["topups", "create", "--account", "ann", "--amount-minor", "10"], environment: env)
+        #expect(low == 1 && message.contains("amount_minor must be from 500"), "\(message)")
+        stripe.failNextPost(status: 500)
+        let (down, _) = try await GatewayProcess.runToEnd(["topups", "create", "--account", "ann", "--amount-minor", "900"], environment: env)
+        #expect(down == 3)
+    }
 }

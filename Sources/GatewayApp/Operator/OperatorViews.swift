@@ -31,9 +31,10 @@ public enum OperatorViews {
     public static func outboxTable(_ items: [OutboxItem]) -> TextTable {
         var table = TextTable("ID", "STATUS", "ACCOUNT", "AMOUNT", "KIND", "ATTEMPTS", "KEY", "REASON")
         for item in items {
-            let sign = item.direction == .credit ? "+" : "-"
+            // A row from before currencies is in its account's currency; shown as minor units.
+            let amount = item.currency.map { Money(item.amount.value, $0).description } ?? "\(item.amount.value) minor units"
             table.add(
-                "\(item.id)", item.state.status.rawValue, item.account.rawValue, "\(sign)\(item.amount)",
+                "\(item.id)", item.state.status.rawValue, item.account.rawValue, (item.direction == .credit ? "+" : "-") + amount,
                 item.kind.rawValue, "\(item.state.attempts)", item.key.rawValue,
                 item.state.parkedReason ?? item.state.lastError ?? ""
             )

@@ -117,7 +117,7 @@ public struct PaymentViews: Sendable {
     }
 
     /// Minor units in the payment's currency's notation; raw when the currency is unknown.
-    static func format(_ minor: Int64, _ currency: String?) -> String {
+    public static func format(_ minor: Int64, _ currency: String?) -> String {
         guard let currency = currency.flatMap({ try? Currency($0) }) else { return String(minor) }
         return currency.format(minor)
     }

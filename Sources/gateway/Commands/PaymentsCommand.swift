@@ -43,10 +43,12 @@ struct PaymentsCommand: AsyncParsableCommand {
                     throw Exit.failure
                 }
                 if output.json { print(detail.canonicalText); return }
-                if case .object(let payment)? = detail["payment"] {
-                    for key in ["payment_intent", "status", "account_id", "amount_cents", "currency", "parked_reason"] {
-                        if let value = payment[key] { print("\(key): \(value.stringValue ?? value.intValue.map(String.init) ?? "")") }
-                    }
+                let payment = detail["payment"]?.objectValue ?? [:]
+                for key in ["payment_intent", "status", "account_id", "amount_minor", "currency", "parked_reason"] {
+                    if let value = payment[key] { print("\(key): \(value.stringValue ?? value.intValue.map(String.init) ?? "")") }
+                }
+                if let topup = detail["card_topup"]?.objectValue {
+                    print("card_topup: \(topup["id"]?.stringValue ?? "") (\(topup["status"]?.stringValue ?? ""), created \(topup["created_at"]?.stringValue ?? ""))")
                 }
                 var events = TextTable("EVENT", "TYPE", "OUTCOME", "RECEIVED", "NOTE")
                 if case .array(let list)? = detail["events"] {
@@ -64,7 +66,9 @@ struct PaymentsCommand: AsyncParsableCommand {
                         let sign = item["direction"]?.stringValue == "debit" ? "-" : "+"
                         effects.add(
                             "\(item["id"]?.intValue ?? 0)", item["idempotency_key"]?.stringValue ?? "", item["kind"]?.stringValue ?? "",
-                            sign + Cents(item["amount_cents"]?.intValue ?? 0).description, item["status"]?.stringValue ?? ""
+                            sign + PaymentViews.format(item["amount_minor"]?.intValue ?? 0, item["currency"]?.stringValue ?? payment["currency"]?.stringValue)
+                                + " " + (item["currency"]?.stringValue ?? payment["currency"]?.stringValue?.uppercased() ?? ""),
+                            item["status"]?.stringValue ?? ""
                         )
                     }
                 }
