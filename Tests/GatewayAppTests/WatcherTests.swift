@@ -69,6 +69,18 @@ struct WatcherTests {
         }
     }
 
+    @Test func aTokenContractThatIsNotUSDTStopsTheWatcherAtStart() async throws {
+        let devnet = try await Devnet.start()
+        defer { devnet.stop() }
+        let gw = try await TestGateway.start(backend: .sqlite, environment: [
+            "ETH_XPUB": DepositAddressTests.abandonXpub, "ETH_RPC_URL": devnet.rpcURL, "ETH_CHAIN_ID": "\(devnet.chainID)",
+            "ETH_USDT_CONTRACT": "0x000000000000000000000000000000000000dEaD",
+        ], parts: [.internalHTTP])
+        defer { Task { await gw.stop() } }
+        let error = await #expect(throws: ConfigError.self) { try await gw.gateway.makeChainWatcher().checkChain() }
+        #expect(error?.key == "ETH_USDT_CONTRACT" && error?.problem.contains("not a USDT contract with 6 decimals") == true, "\(String(describing: error))")
+    }
+
     @Test func ethDepositCreditsAtExactlyNConfirmationsWithTheExactAmount() async throws {
         let rig = try await Rig.start()
         defer { Task { await rig.stop() } }

@@ -57,15 +57,6 @@ public struct ChainWatcher: Sendable {
 
     var chainID: UInt64 { chain.chainID }
 
-    /// Checks `eth_chainId` against the configuration; the watcher refuses to run otherwise.
-    public func checkChain() async throws {
-        let reported = try await node.chainID()
-        guard reported == chainID else {
-            let prefix = chain.chain == .ethereum ? "ETH" : "TRON"
-            throw ConfigError(key: "\(prefix)_CHAIN_ID", problem: "is \(chainID) but the node at \(prefix)_RPC_URL reports chain \(reported)")
-        }
-    }
-
     /// One step, against one endpoint of `ETH_RPC_URL` (see `EthereumNode.pinned`). A step
     /// that fails moves the next one to the next endpoint: failover between steps, never inside
     /// one.

@@ -18,9 +18,9 @@ public enum DepositViews {
         var fields: [String: JSONValue] = [
             "key": .string(deposit.key.rawValue), "account_id": .string(deposit.account.rawValue), "asset": .string(deposit.asset.rawValue),
             "amount_units": .string(deposit.amountUnits), "tx_hash": .string(deposit.txHash), "log_index": .int(deposit.logIndex),
-            "chain": .string(view?.chain.rawValue ?? "unknown"), "chain_id": .int(Int64(deposit.chainID)),
+            "chain": .string(deposit.chain.rawValue), "chain_id": .int(Int64(deposit.chainID)),
             // As stored (lowercase hex) on Ethereum, as before; `T…` on Tron.
-            "address": .string(view?.chain == .tron ? DepositAddressRoutes.display(deposit.address, chain: .tron) : deposit.address), "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
+            "address": .string(deposit.chain == .tron ? DepositAddressRoutes.display(deposit.address, chain: .tron) : deposit.address), "block_number": .int(Int64(deposit.blockNumber)), "block_hash": .string(deposit.blockHash),
             "status": .string(deposit.status.rawValue), "confirmations_required": .int(Int64(required)),
             "seen_at": .string(Timestamp.rfc3339(millis: deposit.seenAtMillis)), "amount": .string(deposit.amount.description),
         ]
@@ -52,7 +52,7 @@ public enum DepositViews {
                 "\(min(DepositRules.confirmations(block: deposit.blockNumber, head: $0), 999))/\(view?.required ?? 0)"
             } ?? "?"
             table.add(
-                deposit.key.rawValue, deposit.account.rawValue, view?.chain.rawValue ?? "?", deposit.asset.rawValue, deposit.amount.description, "\(deposit.blockNumber)",
+                deposit.key.rawValue, deposit.account.rawValue, deposit.chain.rawValue, deposit.asset.rawValue, deposit.amount.description, "\(deposit.blockNumber)",
                 confirmations, deposit.status.rawValue, deposit.credit?.description ?? "-", deposit.reason ?? ""
             )
         }

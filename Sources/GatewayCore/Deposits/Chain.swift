@@ -11,4 +11,11 @@ public enum Chain: String, Sendable, Hashable, CaseIterable, Codable {
         case .tron: "tron"
         }
     }
+
+    /// The chain a deposit key names by its prefix; nil for a key that is not a deposit's.
+    public init?(depositKey: String) {
+        guard let prefix = depositKey.split(separator: ":", maxSplits: 1).first,
+              let chain = Self.allCases.first(where: { $0.keyPrefix == prefix }) else { return nil }
+        self = chain
+    }
 }

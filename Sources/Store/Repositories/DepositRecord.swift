@@ -54,6 +54,9 @@ public struct DepositRecord: Sendable, Equatable {
     }
 
     public var asset: Asset { amount.asset }
+    /// The chain the deposit is on, as its key names it (`eth:` or `tron:`); every deposit key
+    /// carries one, so the row mapper refuses a row without it.
+    public var chain: Chain { Chain(depositKey: key.rawValue) ?? .ethereum }
     /// What the wallet was credited, in the account's currency.
     public var credit: Money? { creditMinor.map { Money($0, creditCurrency ?? .usd) } }
     /// Exact decimal text of the smallest unit, as stored and shown.

@@ -290,6 +290,7 @@ public enum DepositStore {
         let key: IdempotencyKey, account: AccountID, amount: TokenAmount
         do {
             key = try IdempotencyKey(try row.text("deposit_key"))
+            guard Chain(depositKey: key.rawValue) != nil else { throw StoreError.decoding("deposit key \(key) names no chain") }
             account = try AccountID(try row.text("account_id"))
             amount = try TokenAmount(unitsText: Substring(try row.text("amount_units")), asset: asset)
         } catch let error as DomainError {
