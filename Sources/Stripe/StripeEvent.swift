@@ -16,6 +16,9 @@ public struct StripeEvent: Sendable, Equatable {
     /// The Checkout Session (`cs_…`) a session event is about, to link a card top-up we
     /// created to its payment.
     public let checkoutSession: String?
+    /// Why a verified event's object cannot be used (an id that cannot name a key); such an
+    /// event is recorded with this note and moves nothing.
+    public let problem: String?
 
     /// The event types that move money or close a payment; everything else is only counted.
     public static let handledTypes: Set<String> = [
@@ -51,16 +54,20 @@ public struct StripeEvent: Sendable, Equatable {
         if let paymentIntent { ids.append(paymentIntent) }
         let session = object.flatMap { $0.object == "checkout.session" ? $0.id : nil }
         if let session { ids.append(session) }
-        for id in ids where !KeyFormat.isStripeID(id) {
-            let shown = String(id.prefix(40))
-            throw EventDecodingError(
-                "object id \(shown.debugDescription) is not a Stripe id (1–\(KeyFormat.maxStripeIDLength) characters of A-Z, a-z, 0-9, _)"
+        // A signed event is Stripe's, so it is kept even then: recorded with the reason, never
+        // applied, and visible to operators; refusing it would only make Stripe retry for days.
+        if let bad = ids.first(where: { !KeyFormat.isStripeID($0) }) {
+            return StripeEvent(
+                id: envelope.id, type: envelope.type, created: envelope.created, apiVersion: envelope.apiVersion,
+                livemode: envelope.livemode, paymentIntent: nil, fact: nil, checkoutSession: nil,
+                problem: "object id \(String(bad.prefix(40)).debugDescription) is not a Stripe id "
+                    + "(1–\(KeyFormat.maxStripeIDLength) characters of A-Z, a-z, 0-9, _); recorded, not applied"
             )
         }
         return StripeEvent(
             id: envelope.id, type: envelope.type, created: envelope.created, apiVersion: envelope.apiVersion,
             livemode: envelope.livemode, paymentIntent: paymentIntent,
-            fact: parsed, checkoutSession: session
+            fact: parsed, checkoutSession: session, problem: nil
         )
     }
 

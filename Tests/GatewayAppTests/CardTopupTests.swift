@@ -139,12 +139,24 @@ struct CardTopupTests {
         try await unconfigured.createAccount("ann")
         let off = try await unconfigured.request(.POST, "/v1/accounts/ann/card-topups", body: Self.body, headers: ["Idempotency-Key": "x"])
         #expect(off.status == 503 && off.json?["error"]?["code"]?.stringValue == "stripe_not_configured")
+        // A test-mode key while STRIPE_LIVEMODE=true: the session is never handed out.
+        let live = try await Self.start(backend, stripe: stripe, extra: ["STRIPE_LIVEMODE": "true"])
+        defer { Task { await live.stop() } }
+        try await live.createAccount("ann")
+        let mode = try await live.request(.POST, "/v1/accounts/ann/card-topups", body: Self.body, headers: ["Idempotency-Key": "live"])
+        #expect(mode.status == 503 && mode.json?["error"]?["code"]?.stringValue == "stripe_key_refused")
+        #expect(mode.json?["error"]?["message"]?.stringValue?.contains("STRIPE_LIVEMODE") == true)
+        // The same key with another body, before the first was recorded: Stripe's idempotency_error is a 409.
+        stripe.failNextPost(status: 400, type: "idempotency_error", message: "Keys for idempotent requests can only be used with the same parameters")
+        let reused = try await topup(1000, key: "reused")
+        #expect(reused.status == 409 && reused.json?["error"]?["code"]?.stringValue == "idempotency_conflict")
     }
 
     @Test func limitsBelowStripesMinimumAreRefusedAtStartup() {
         #expect(throws: ConfigError.self) { try GatewayConfig(try ConfigSource.load(environment: ["CARD_TOPUP_LIMITS": "USD:49-1000"])) }
         #expect(throws: ConfigError.self) { try GatewayConfig(try ConfigSource.load(environment: ["CARD_TOPUP_LIMITS": "USD:500"])) }
         #expect(throws: ConfigError.self) { try GatewayConfig(try ConfigSource.load(environment: ["WALLET_CURRENCIES": "USD,EURO"])) }
+        #expect(throws: ConfigError.self) { try GatewayConfig(try ConfigSource.load(environment: ["WALLET_CURRENCIES": "USD,ISK"])) }
         let config = try? GatewayConfig(try ConfigSource.load(environment: ["WALLET_CURRENCIES": "USD"]))
         #expect(config?.currencies.topupLimits == [.usd: 500...1_000_000], "the default EUR limit waits until EUR is on")
     }

@@ -58,6 +58,8 @@ struct CurrencyTests {
         // No currency: the account's. The same request under the same key is a replay.
         let implicit = try await post("eve", "k1", #"{"amount_minor":1250,"kind":"adjustment"}"#)
         #expect(implicit.status == 200 && implicit.json?["id"] == credit.json?["id"])
+        let replayInUSD = try await post("eve", "k1", #"{"amount_minor":1250,"currency":"USD","kind":"adjustment"}"#)
+        #expect(replayInUSD.status == 422 && replayInUSD.json?["error"]?["code"]?.stringValue == "currency_mismatch", "a replay keeps its currency")
         let mismatch = try await post("eve", "k2", #"{"amount_minor":100,"currency":"USD","kind":"adjustment"}"#)
         #expect(mismatch.status == 422 && mismatch.json?["error"]?["code"]?.stringValue == "currency_mismatch")
         let disagree = try await post("eve", "k3", #"{"amount_minor":100,"amount_cents":101,"kind":"adjustment"}"#)

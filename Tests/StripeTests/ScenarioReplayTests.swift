@@ -51,6 +51,14 @@ struct ScenarioReplayTests {
         entries.sorted { ($0.key, $0.account, $0.amount) < ($1.key, $1.account, $1.amount) }
     }
 
+    /// A signed event whose object id cannot name a key is kept with the reason, never applied.
+    @Test func anEventWithAnIDThatIsNotStripesIsRecordedNotApplied() throws {
+        let body = #"{"id":"evt_odd","object":"event","type":"refund.updated","created":1,"livemode":false,"data":{"object":{"id":"re_1 OR 1=1","object":"refund","amount":5,"status":"succeeded","payment_intent":"pi_1"}}}"#
+        let event = try StripeEvent.decode(Array(body.utf8))
+        #expect(event.fact == nil && event.paymentIntent == nil)
+        #expect(event.problem?.contains("is not a Stripe id") == true)
+    }
+
     @Test func scenariosAreLoaded() {
         #expect(Self.scenarios.count >= 20)
     }

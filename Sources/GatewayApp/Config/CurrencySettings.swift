@@ -18,6 +18,11 @@ public struct CurrencySettings: Sendable, Equatable {
         "MYR": 200, "NOK": 300, "PLN": 200, "RON": 200, "SEK": 300, "THB": 1000,
     ]
 
+    /// Currencies whose amounts Stripe writes with other decimals than ISO 4217's (ISK: Stripe
+    /// two, ISO none; MGA: Stripe none, ISO two): a card payment in one would be credited 100×
+    /// off, so no wallet may hold them until the conversion is written.
+    static let stripeExponentDiffers: Set<String> = ["ISK", "MGA"]
+
     /// Stripe's largest amount: eight digits of minor units (docs.stripe.com/currencies).
     static let stripeMaximumCharge: Int64 = 99_999_999
 
@@ -30,9 +35,12 @@ public struct CurrencySettings: Sendable, Equatable {
         var currencies: Set<Currency> = []
         for part in walletText.split(separator: ",", omittingEmptySubsequences: false) {
             let code = part.trimmingCharacters(in: .whitespaces)
-            do { currencies.insert(try Currency(code)) } catch {
-                throw ConfigError(key: "WALLET_CURRENCIES", problem: error.message)
+            let currency: Currency
+            do { currency = try Currency(code) } catch { throw ConfigError(key: "WALLET_CURRENCIES", problem: error.message) }
+            guard !Self.stripeExponentDiffers.contains(currency.code) else {
+                throw ConfigError(key: "WALLET_CURRENCIES", problem: "Stripe writes \(currency) amounts with other decimals than ISO 4217; not supported")
             }
+            currencies.insert(currency)
         }
         guard !currencies.isEmpty else { throw ConfigError(key: "WALLET_CURRENCIES", problem: "name at least one currency") }
         var limits: [Currency: ClosedRange<Int64>] = [:]

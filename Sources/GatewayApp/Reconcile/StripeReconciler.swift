@@ -173,10 +173,19 @@ public struct StripeReconciler: Sendable {
                 action: "compare the charge's refunds in the Stripe dashboard; give back what no refund explains with `gateway adjust`"
             ))
         }
-        guard let truth = Self.succeededAmount(events.map(\.event)) else { return }
+        guard let (truth, truthCurrency) = Self.succeededAmount(events.map(\.event)) else { return }
         succeeded.insert(pi)
         let key = try IdempotencyKey.stripePayment(pi)
         guard let credit = try await OutboxStore(database: database).item(key: key) else { return }  // missing: reported above
+        let creditCurrency = credit.currency ?? .usd
+        guard truthCurrency == creditCurrency else {
+            report.discrepancies.append(Discrepancy(
+                kind: "currency_mismatch", subject: credit.key.rawValue, account: credit.account.rawValue,
+                detail: "we credited \(Money(credit.signedCents, creditCurrency)); Stripe's payment is in \(truthCurrency?.code ?? "an unknown currency")",
+                action: "settle by hand with `gateway adjust`; no automatic fix converts currencies"
+            ))
+            return
+        }
         try await compareAmount(pi: pi, credit: credit, stripeCents: truth, fix: fix, operator: name, now: now, report: &report)
     }
 
@@ -319,17 +328,17 @@ public struct StripeReconciler: Sendable {
 
     /// What Stripe says was paid: the PaymentIntent's `amount_received` when an event carries
     /// it, else a paid session's `amount_total`.
-    static func succeededAmount(_ events: [StripeEvent]) -> Int64? {
-        var fromSession: Int64?
-        var fromIntent: Int64?
+    /// What Stripe received for a payment, and in which currency (nil when unreadable).
+    static func succeededAmount(_ events: [StripeEvent]) -> (Int64, Currency?)? {
+        var fromSession: (Int64, Currency?)?
+        var fromIntent: (Int64, Currency?)?
         for event in events {
             switch event.fact {
-            case .paymentIntentSucceeded(let received, _, _):
-                fromIntent = received
-            case .sessionCompleted(let session) where session.paymentStatus == "paid" && session.mode == "payment":
-                fromSession = session.amountTotal ?? fromSession
-            case .sessionAsyncSucceeded(let session):
-                fromSession = session.amountTotal ?? fromSession
+            case .paymentIntentSucceeded(let received, let currency, _):
+                fromIntent = (received, try? Currency(currency))
+            case .sessionCompleted(let session) where session.paymentStatus == "paid" && session.mode == "payment",
+                 .sessionAsyncSucceeded(let session):
+                if let total = session.amountTotal { fromSession = (total, session.currency.flatMap { try? Currency($0) }) }
             default:
                 break
             }

@@ -80,6 +80,11 @@ public struct CardTopups: Sendable {
         guard let account = try await WalletStore(database: database).account(request.account) else {
             throw CardTopupError(.unknownAccount, "no account \(request.account)")
         }
+        let store = CardTopupStore(database: database)
+        // A replay answers what was created, even if the limits changed since.
+        if let existing = try await store.find(account: request.account, callerKey: request.callerKey) {
+            return try Self.replay(existing, request)
+        }
         let currency = account.currency
         guard let limits = settings.topupLimits[currency] else {
             throw CardTopupError(.currencyNotOffered, "card top-ups are not offered in \(currency) (CARD_TOPUP_LIMITS has no \(currency) entry)")
@@ -89,10 +94,6 @@ public struct CardTopups: Sendable {
                 .amountOutOfRange,
                 "amount_minor must be from \(limits.lowerBound) to \(limits.upperBound) (\(Money(limits.lowerBound, currency)) to \(Money(limits.upperBound, currency)))"
             )
-        }
-        let store = CardTopupStore(database: database)
-        if let existing = try await store.find(account: request.account, callerKey: request.callerKey) {
-            return try Self.replay(existing, request)
         }
         guard let api else {
             throw CardTopupError(.stripeNotConfigured, "card top-ups need STRIPE_API_KEY (Checkout Sessions: write)")
@@ -104,6 +105,15 @@ public struct CardTopups: Sendable {
             throw CardTopupError(.stripeUnavailable, "Stripe did not answer; try again with the same Idempotency-Key")
         }
         let session = try Self.session(from: answer, amount: request.amountMinor, currency: currency)
+        // A live key with STRIPE_LIVEMODE=false (or the reverse) would charge customers whose
+        // events then park as livemode_mismatch, never credited: refuse to hand out the session.
+        guard session.livemode == livemode else {
+            throw CardTopupError(
+                .stripeKeyRefused,
+                "STRIPE_API_KEY created a \(session.livemode ? "live" : "test")-mode session but STRIPE_LIVEMODE is \(livemode); "
+                    + "the session \(session.id) is not handed out"
+            )
+        }
         let now = clock.nowMillis()
         let (stored, inserted) = try await store.insert(CardTopup(
             account: request.account, callerKey: request.callerKey, requestHash: request.hash, amount: Money(request.amountMinor, currency),
@@ -156,9 +166,13 @@ public struct CardTopups: Sendable {
             guard body["amount_total"]?.intValue == amount, body["currency"]?.stringValue == currency.stripeCode else {
                 throw CardTopupError(.stripeUnavailable, "Stripe's session \(id) is not for \(Money(amount, currency)); not handed out")
             }
-            return Session(
-                id: id, url: body["url"]?.stringValue, expiresAt: body["expires_at"]?.intValue, livemode: body["livemode"]?.boolValue ?? false
-            )
+            guard let livemode = body["livemode"]?.boolValue else {
+                throw CardTopupError(.stripeUnavailable, "Stripe's session \(id) does not say its mode (livemode); not handed out")
+            }
+            return Session(id: id, url: body["url"]?.stringValue, expiresAt: body["expires_at"]?.intValue, livemode: livemode)
+        case 400 where answer.body?["error"]?["type"]?.stringValue == "idempotency_error":
+            // The same key with another request reached Stripe before the first was recorded.
+            throw CardTopupError(.idempotencyConflict, "Idempotency-Key was already used for another top-up request\(message)")
         case 400, 402:
             throw CardTopupError(.stripeRefused, "Stripe refused the Checkout Session\(message)")
         case 401, 403:

@@ -82,7 +82,8 @@ public struct StripeIngest: Sendable {
                 )
             }
             guard let paymentIntent = event.paymentIntent, let fact = event.fact else {
-                let note = event.paymentIntent == nil ? "no payment intent on the object; nothing to do" : "nothing to do for this status"
+                let note = event.problem
+                    ?? (event.paymentIntent == nil ? "no payment intent on the object; nothing to do" : "nothing to do for this status")
                 try await StripeStore.setOutcome(eventID: event.id, outcome: CardPaymentOutcome.ignored.rawValue, note: note, db)
                 return .recorded(.ignored)
             }
@@ -159,7 +160,9 @@ public struct StripeIngest: Sendable {
             "stripe_object": .string(effect.stripeObject),
         ])
         return OutboxRequest(
-            key: effect.key, account: effect.account,
+            // Re-validated: a refund or dispute id recorded before ids were checked at the edge
+            // must not reach the outbox as an invalid key.
+            key: try IdempotencyKey(effect.key.rawValue), account: effect.account,
             direction: effect.amountCents > 0 ? .credit : .debit, amount: try PositiveCents(effect.amountCents.magnitude.int64),
             currency: effect.currency,
             kind: effect.kind, reference: effect.stripeObject, description: description,

@@ -62,6 +62,11 @@ public struct WalletStore: Sendable {
                 "SELECT \(Self.entryColumns), request_hash FROM ledger_entries WHERE idempotency_key = $1", [.text(post.key.rawValue)]
             ) {
                 let entry = try Self.entry(existing)
+                // The hash leaves the currency out (rows from before currencies omit it), so a
+                // replay that names another currency than the entry's is refused here.
+                if let requested = post.currency, requested != entry.amount.currency {
+                    return .currencyMismatch(account: entry.amount.currency, requested: requested)
+                }
                 return try existing.text("request_hash") == post.requestHash ? .replayed(entry) : .idempotencyConflict(existing: entry)
             }
             guard let accountRow else { return .unknownAccount }
