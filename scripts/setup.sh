@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libsecp256k1-dev libsqlite3-dev pkg-config)
-if [ "${1:-}" = "--test" ]; then packages+=(postgresql python3-venv); fi
+# Tests also need PostgreSQL, the venv, a real headless browser for the console (Debian's
+# chromium and its driver; nothing is downloaded at run time), fonts for its screenshots, and
+# promtool (Debian's prometheus) for the alert rules.
+if [ "${1:-}" = "--test" ]; then packages+=(postgresql python3-venv chromium chromium-driver fonts-dejavu-core prometheus); fi
 
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -15,7 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "setup: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  # No recommends: prometheus would bring node exporters, chromium a desktop's worth of extras.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [ "${1:-}" = "--test" ]; then

@@ -19,6 +19,13 @@ export GATEWAY_PYTHON="$PWD/.venv/bin/python"
 .venv/bin/python webhooks/tools/check_fixtures.py
 .venv/bin/python -m pytest devnet -q -p no:cacheprovider
 
+# The alert rules: valid, and their unit tests pass (deploy/prometheus/alerts.test.yml).
+promtool check rules deploy/prometheus/alerts.yml
+promtool test rules deploy/prometheus/alerts.test.yml
+# The API contract is what the generator writes, and valid OpenAPI 3.1.
+python3 scripts/gen-openapi.py --check
+.venv/bin/python -m openapi_spec_validator api/openapi.json
+
 swift build --build-tests
 swift test --skip-build
 

@@ -124,8 +124,30 @@ public final class TestGateway: Sendable {
 public struct TestResponse: Sendable {
     public let status: UInt
     public let body: [UInt8]
+    public var headerFields: [(name: String, value: String)] = []
     public var text: String { String(decoding: body, as: UTF8.self) }
     public var json: JSONValue? { try? JSONValue.parse(body) }
+
+    public init(status: UInt, body: [UInt8], headerFields: [(name: String, value: String)] = []) {
+        self.status = status
+        self.body = body
+        self.headerFields = headerFields
+    }
+
+    public func header(_ name: String) -> String? { headers(named: name).first }
+    public func headers(named name: String) -> [String] {
+        headerFields.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+    }
+    /// The cookies `Set-Cookie` sets (name → value; an emptied one as "").
+    public var cookies: [String: String] {
+        var cookies: [String: String] = [:]
+        for line in headers(named: "Set-Cookie") {
+            let pair = line.split(separator: ";", maxSplits: 1).first ?? ""
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2, !parts[1].isEmpty { cookies[String(parts[0])] = String(parts[1]) }
+        }
+        return cookies
+    }
 }
 
 public enum TestHTTP {
@@ -138,8 +160,16 @@ public enum TestHTTP {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
-        return TestResponse(status: response.status.code, body: Array(bytes.readableBytesView))
+        return TestResponse(
+            status: response.status.code, body: Array(bytes.readableBytesView), headerFields: response.headers.map { ($0.name, $0.value) }
+        )
     }
+
+    /// Redirects are answers to look at (the console's 303s), never followed. Lives as long as
+    /// the test process, so it is never shut down.
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow)
+    )
 }

@@ -284,9 +284,15 @@ public final class Gateway: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: BearerAuthMiddleware(tokens: internalTokens))
-        HealthRoutes(database: database, outbox: outbox, metrics: metrics, clock: clock).register(on: router)
+        HealthRoutes(
+            database: database, outbox: outbox, metrics: metrics, clock: clock,
+            leases: Chain.allCases.filter(watches).map { chainSetup($0).description.leaseName }
+                + (depositKeys.isEmpty ? [] : [RateService.leaseName]),
+            rates: depositKeys.isEmpty ? nil : (ratesRepository, ratePairs)
+        ).register(on: router)
         WalletRoutes(wallet: wallet, currencies: config.currencies.walletCurrencies, clock: clock, metrics: metrics).register(on: router)
         CardTopupRoutes(topups: cardTopups).register(on: router)
+        ConsoleRoutes(gateway: self, operators: config.operatorTokens).register(on: router)
         depositAddressRoutes.register(on: router)
         registerDepositRoutes(on: router)
         return router

@@ -23,6 +23,8 @@ extension ConfigKey {
                   summary: "Internal listener: wallet API, health, metrics. Keep it off the internet."),
         ConfigKey(name: "GATEWAY_INTERNAL_TOKENS", type: "list of secrets", defaultValue: nil, secret: true, readBy: "serve, run",
                   summary: "Comma-separated bearer tokens accepted by the internal API. Unset: `run`/`serve` create a development token in ./data/internal-token (mode 0600) and print where."),
+        ConfigKey(name: "GATEWAY_OPERATOR_TOKENS", type: "list of name:secret", defaultValue: nil, secret: true, readBy: "console",
+                  summary: "Comma-separated `name:token` pairs: who may sign in to the read-only console at /console on the internal listener, and under which name. Tokens of at least 16 characters, none equal to an internal token. Unset: the console is off (its pages say so)."),
         ConfigKey(name: "GATEWAY_DATA_DIR", type: "path", defaultValue: "./data", secret: false, readBy: "serve, run",
                   summary: "Where generated development secrets live."),
         ConfigKey(name: "LOG_LEVEL", type: "trace|debug|info|notice|warning|error|critical", defaultValue: "info", secret: false, readBy: "all",

@@ -15,6 +15,8 @@ public struct GatewayConfig: Sendable {
     public var internalListen: ListenAddress
     /// Empty means "generate a development token" (only `run`/`serve` do that).
     public var internalTokens: [Secret]
+    /// Who may sign in to the console (`GATEWAY_OPERATOR_TOKENS`); empty: the console is off.
+    public var operatorTokens: [OperatorToken]
     public var dataDirectory: String
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -93,6 +95,7 @@ public struct GatewayConfig: Sendable {
         publicListen = try reader.listen("GATEWAY_PUBLIC_LISTEN")
         internalListen = try reader.listen("GATEWAY_INTERNAL_LISTEN")
         internalTokens = try reader.secrets("GATEWAY_INTERNAL_TOKENS")
+        operatorTokens = try OperatorToken.parse(source["GATEWAY_OPERATOR_TOKENS"], internalTokens: internalTokens)
         dataDirectory = source["GATEWAY_DATA_DIR"] ?? "./data"
         guard let level = Logger.Level(rawValue: source["LOG_LEVEL"] ?? "info") else {
             throw ConfigError(key: "LOG_LEVEL", problem: "expected trace, debug, info, notice, warning, error or critical")

@@ -2,12 +2,15 @@ import CoreMetrics
 import GatewayCore
 import Prometheus
 import Rates
+import Synchronization
 
 /// The gateway's metrics, registered in one Prometheus registry owned by the application
 /// (not a process-global), so tests can build several applications side by side.
 public final class GatewayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// The holder last exported per lease, so a change of holder zeroes the old series.
+    private let leaseHolders = Mutex<[String: String?]>([:])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -98,6 +101,26 @@ public final class GatewayMetrics: Sendable {
         for status in DepositStatus.allCases {
             gauge("gateway_deposits", [("status", status.rawValue)]).record(counts[status.rawValue] ?? 0)
         }
+    }
+
+    /// A lease as the database has it, on every instance, so an alert sees a job nobody runs:
+    /// `gateway_lease_held` (1 while an unexpired holder has it), its expiry, and the holder
+    /// by name (`gateway_lease_holder_info`, the previous holder's series set to 0).
+    func lease(_ name: String, holder: String?, expiresAtMillis: Int64?, now: Int64) {
+        let held = holder != nil && (expiresAtMillis ?? 0) >= now
+        gauge("gateway_lease_held", [("lease", name)]).record(held ? 1 : 0)
+        gauge("gateway_lease_expiry_timestamp_seconds", [("lease", name)]).record(Double(expiresAtMillis ?? 0) / 1000)
+        let previous = leaseHolders.withLock { holders in
+            defer { holders[name] = holder }
+            return holders[name] ?? nil
+        }
+        if let previous, previous != holder { gauge("gateway_lease_holder_info", [("lease", name), ("holder", previous)]).record(0) }
+        if let holder { gauge("gateway_lease_holder_info", [("lease", name), ("holder", holder)]).record(1) }
+    }
+
+    /// Whether each pair's rate may convert a deposit now, from the shared rate book.
+    func rateUsable(_ pair: RatePair, _ usable: Bool) {
+        gauge("gateway_rate_usable", [("pair", pair.rawValue)]).record(usable ? 1 : 0)
     }
 
     /// Backlog gauges, refreshed when `/metrics` is scraped.

@@ -3,7 +3,7 @@
 /// Types: BIGINT for integers (cents, token units that fit, counts, ms timestamps), TEXT for
 /// everything else, including wei-sized amounts as exact decimal text and JSON documents.
 public enum Migrations {
-    public static let all: [Migration] = [foundation, stripe, depositAddresses, exchangeRates, chainWatcher, operations, refundFetches, depositIdentity, chainRescans, rescanStarts, addressesPerChain, pendingIndexes, currencies]
+    public static let all: [Migration] = [foundation, stripe, depositAddresses, exchangeRates, chainWatcher, operations, refundFetches, depositIdentity, chainRescans, rescanStarts, addressesPerChain, pendingIndexes, currencies, consoleSessions]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
 

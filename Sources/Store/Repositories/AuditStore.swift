@@ -57,6 +57,11 @@ public enum AuditStore {
         ).map(row)
     }
 
+    /// The newest entries, newest first.
+    public static func latest(limit: Int, _ db: any SQLExecutor) async throws -> [Row] {
+        try await db.query("SELECT \(columns) FROM audit_log ORDER BY seq DESC LIMIT $1", [.int(Int64(limit))]).map(row)
+    }
+
     static let columns = "seq, at, operator, action, subject, details, prev_hash, hash"
 
     static func row(_ row: SQLRow) throws -> Row {

@@ -2,6 +2,13 @@
 /// the stored headers of the window above the cursor's reorg depth, and the checkpoints kept
 /// below it, which the reorg walk uses as footholds.
 public enum ChainCursorStore {
+    /// The cursor with when it was last written (ms), for the console's stall column.
+    public static func state(chainID: UInt64, _ db: any SQLExecutor) async throws -> (number: UInt64, head: UInt64, updatedAtMillis: Int64)? {
+        try await db.queryOne("SELECT number, head, updated_at FROM chain_cursor WHERE chain_id = $1", [.int(Int64(chainID))]).map {
+            (UInt64(try $0.int("number")), UInt64(try $0.int("head")), try $0.int("updated_at"))
+        }
+    }
+
     public static func cursor(chainID: UInt64, _ db: any SQLExecutor) async throws -> (number: UInt64, head: UInt64)? {
         guard let row = try await db.queryOne("SELECT number, head FROM chain_cursor WHERE chain_id = $1", [.int(Int64(chainID))]) else {
             return nil

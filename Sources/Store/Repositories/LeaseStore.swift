@@ -29,6 +29,13 @@ public enum LeaseStore {
         )).isEmpty
     }
 
+    /// Every lease row: who holds it and until when (ms). A released lease has no row.
+    public static func all(_ db: any SQLExecutor) async throws -> [(name: String, holder: String, expiresAtMillis: Int64)] {
+        try await db.query("SELECT name, holder, expires_at FROM leases ORDER BY name").map {
+            (try $0.text("name"), try $0.text("holder"), try $0.int("expires_at"))
+        }
+    }
+
     public static func releaseLease(name: String, holder: String, _ db: any SQLExecutor) async throws {
         try await db.query("DELETE FROM leases WHERE name = $1 AND holder = $2", [.text(name), .text(holder)])
     }

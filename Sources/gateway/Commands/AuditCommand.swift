@@ -27,11 +27,7 @@ struct AuditCommand: AsyncParsableCommand {
                     print(JSONValue.array(rows.map(AuditLog.json)).canonicalText)
                     return
                 }
-                var table = TextTable("SEQ", "AT", "OPERATOR", "ACTION", "SUBJECT", "DETAILS")
-                for row in rows {
-                    table.add("\(row.seq)", Timestamp.rfc3339(millis: row.atMillis), row.operatorName, row.action, row.subject, row.detailsJSON)
-                }
-                print(table.render())
+                print(AuditViews.table(rows).render())
             }
         }
     }

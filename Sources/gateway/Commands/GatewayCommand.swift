@@ -12,7 +12,7 @@ struct GatewayCommand: AsyncParsableCommand {
             RunCommand.self, ServeCommand.self, MigrateCommand.self, ConfigCommand.self,
             AccountsCommand.self, CreditsCommand.self, WalletCommand.self, KeysCommand.self,
             PaymentsCommand.self, EventsCommand.self, WebhooksCommand.self, RatesCommand.self, AdjustCommand.self, AuditCommand.self, ReconcileCommand.self,
-            WatchCommand.self, DepositsCommand.self, TopupsCommand.self,
+            WatchCommand.self, DepositsCommand.self, TopupsCommand.self, StatusCommand.self,
         ]
     )
 
