@@ -105,10 +105,11 @@ schemas = {
         "type": "object",
         "required": ["kind"],
         "description": "One of amount_minor or amount_cents (its older name) is required; both only if equal.",
+        "anyOf": [{"required": ["amount_minor"]}, {"required": ["amount_cents"]}],
         "properties": {
-            "amount_minor": {"type": "integer", "format": "int64", "minimum": 1},
+            "amount_minor": {"type": "integer", "format": "int64", "minimum": 1, "example": 1500},
             "amount_cents": {"type": "integer", "format": "int64", "minimum": 1, "deprecated": True},
-            "currency": {"type": "string", "description": "Must be the account's; default the account's."},
+            "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "Must be the account's; default the account's."},
             "kind": ref("EntryKind"),
             "reference": {"type": "string", "maxLength": 500},
             "description": {"type": "string", "maxLength": 500},
@@ -216,10 +217,12 @@ schemas = {
         "type": "object",
         "required": ["amount_minor", "success_url", "cancel_url"],
         "properties": {
-            "amount_minor": {"type": "integer", "format": "int64", "minimum": 1,
+            "amount_minor": {"type": "integer", "format": "int64", "minimum": 1, "example": 2500,
                              "description": "Minor units of the account's currency, within CARD_TOPUP_LIMITS."},
-            "success_url": {"type": "string", "format": "uri", "maxLength": 2048},
-            "cancel_url": {"type": "string", "format": "uri", "maxLength": 2048},
+            "success_url": {"type": "string", "format": "uri", "pattern": "^https?://[^/?#]+", "maxLength": 2048,
+                            "example": "https://platform.example/billing?topup=success"},
+            "cancel_url": {"type": "string", "format": "uri", "pattern": "^https?://[^/?#]+", "maxLength": 2048,
+                           "example": "https://platform.example/billing"},
         },
     },
     "CardTopup": {
@@ -460,11 +463,12 @@ document = {
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "parameters": {
-            "AccountID": {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}},
+            "AccountID": {"name": "id", "in": "path", "required": True, "example": "alice",
+                          "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}},
             "IdempotencyKey": {
                 "name": "Idempotency-Key", "in": "header", "required": True,
                 "description": "1–200 printable ASCII characters, no spaces. Scoped to the route's account for card top-ups.",
-                "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"},
+                "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"}, "example": "order-1042",
             },
         },
         "responses": {

@@ -94,8 +94,9 @@ struct ConsoleTests {
                    "needs GATEWAY_PYTHON (selenium) and Debian's chromium-driver"))
     func everyPageInARealBrowser() async throws {
         let devnet = try await Devnet.start()
+        defer { devnet.stop() }
         let cex = try await FakeCex.start()
-        defer { Task { await cex.stop(); devnet.stop() } }
+        defer { Task { await cex.stop() } }
         let gw = try await TestGateway.start(backend: .sqlite, environment: [
             "GATEWAY_OPERATOR_TOKENS": Self.operators, "WALLET_CURRENCIES": "USD,EUR", "STRIPE_WEBHOOK_SECRET": StripeFixtures.secret,
             "ETH_XPUB": DepositAddressTests.abandonXpub, "ETH_RPC_URL": devnet.rpcURL, "ETH_CHAIN_ID": "\(devnet.chainID)",

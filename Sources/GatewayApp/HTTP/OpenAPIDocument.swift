@@ -822,6 +822,7 @@ enum OpenAPIDocument {
         "name": "id",
         "in": "path",
         "required": true,
+        "example": "alice",
         "schema": {
           "type": "string",
           "pattern": "^[A-Za-z0-9_-]{1,64}$"
@@ -835,7 +836,8 @@ enum OpenAPIDocument {
         "schema": {
           "type": "string",
           "pattern": "^[!-~]{1,200}$"
-        }
+        },
+        "example": "order-1042"
       }
     },
     "responses": {
@@ -970,11 +972,24 @@ enum OpenAPIDocument {
           "kind"
         ],
         "description": "One of amount_minor or amount_cents (its older name) is required; both only if equal.",
+        "anyOf": [
+          {
+            "required": [
+              "amount_minor"
+            ]
+          },
+          {
+            "required": [
+              "amount_cents"
+            ]
+          }
+        ],
         "properties": {
           "amount_minor": {
             "type": "integer",
             "format": "int64",
-            "minimum": 1
+            "minimum": 1,
+            "example": 1500
           },
           "amount_cents": {
             "type": "integer",
@@ -984,6 +999,7 @@ enum OpenAPIDocument {
           },
           "currency": {
             "type": "string",
+            "pattern": "^[A-Za-z]{3}$",
             "description": "Must be the account's; default the account's."
           },
           "kind": {
@@ -1347,17 +1363,22 @@ enum OpenAPIDocument {
             "type": "integer",
             "format": "int64",
             "minimum": 1,
+            "example": 2500,
             "description": "Minor units of the account's currency, within CARD_TOPUP_LIMITS."
           },
           "success_url": {
             "type": "string",
             "format": "uri",
-            "maxLength": 2048
+            "pattern": "^https?://[^/?#]+",
+            "maxLength": 2048,
+            "example": "https://platform.example/billing?topup=success"
           },
           "cancel_url": {
             "type": "string",
             "format": "uri",
-            "maxLength": 2048
+            "pattern": "^https?://[^/?#]+",
+            "maxLength": 2048,
+            "example": "https://platform.example/billing"
           }
         }
       },

@@ -72,6 +72,12 @@ extension Gateway {
         if config.ethereum.xpub == nil, config.tron.xpub == nil {
             logger.notice("rates off: crypto deposits are off (neither ETH_XPUB nor TRON_XPUB set)")
         }
+        if config.stripe.webhookSecrets.isEmpty, config.ethereum.xpub == nil, config.tron.xpub == nil {
+            logger.notice("no top-up is configured: scripts/demo.sh shows a card top-up and crypto deposits credited end to end")
+        }
+        if config.operatorTokens.isEmpty {
+            logger.notice("console off: GATEWAY_OPERATOR_TOKENS not set (/console says so)")
+        }
         if config.walletURL == nil {
             logger.info("crediting the embedded wallet on the internal listener (WALLET_API_URL not set)")
         }
