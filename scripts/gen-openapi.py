@@ -33,12 +33,15 @@ def json_response(description, schema):
 UNAUTHORIZED = {"$ref": "#/components/responses/Unauthorized"}
 ACCOUNT_ID = {"$ref": "#/components/parameters/AccountID"}
 IDEMPOTENCY_KEY = {"$ref": "#/components/parameters/IdempotencyKey"}
-BAD_BODY = error_response("The body is not one JSON object, or too large", ["invalid_json", "payload_too_large"])
+BAD_BODY = error_response("The body is not one JSON object", ["invalid_json"])
+TOO_LARGE = error_response("The body is larger than the route takes", ["body_too_large"])
+STORE_DOWN = error_response("The store is unreachable; retry later", ["store_unavailable"])
+INTERNAL = error_response("A bug: nothing was changed unless a later read shows it", ["internal"])
 BAD_ACCOUNT_ID = error_response("The account id is not 1–64 of A-Z a-z 0-9 _ -", ["invalid_account_id"])
 NO_ACCOUNT = error_response("No such account", ["account_not_found"])
 MISSING_KEY = error_response(
     "The Idempotency-Key header is missing or invalid, or the body is malformed",
-    ["missing_idempotency_key", "invalid_idempotency_key", "invalid_json", "payload_too_large"],
+    ["missing_idempotency_key", "invalid_idempotency_key", "invalid_json"],
 )
 
 MONEY = {
@@ -252,6 +255,23 @@ schemas = {
 
 account_path_params = [ACCOUNT_ID]
 
+
+def with_common(operation, body=False, store=True):
+    """Every answer any route can give besides its own: 413 for a body too large, 503 when the
+    store is down, 500 for a bug."""
+    responses = operation["responses"]
+    if body:
+        responses.setdefault("413", TOO_LARGE)
+    if store:
+        if "503" in responses:
+            codes = responses["503"]["description"]
+            responses["503"] = error_response(codes.split(" (`error.code`")[0] + "; or the store is unreachable",
+                                              [c.strip("`, ") for c in codes.split("`error.code`: ")[1].rstrip(")").split(", ")] + ["store_unavailable"])
+        else:
+            responses["503"] = STORE_DOWN
+    responses.setdefault("500", INTERNAL)
+    return operation
+
 paths = {
     "/healthz": {
         "get": {
@@ -443,6 +463,13 @@ paths["/v1/accounts/{id}/card-topups"] = {
     }
 }
 
+for path, item in paths.items():
+    for method, operation in item.items():
+        if path == "/healthz":
+            continue
+        # /readyz answers its own 503 (not ready) and /metrics reads the store leniently.
+        with_common(operation, body=method == "post", store=path not in ("/readyz", "/metrics", "/openapi.json"))
+
 document = {
     "openapi": "3.1.0",
     "info": {
@@ -451,7 +478,8 @@ document = {
         "description": (
             "The wallet, deposit addresses, deposits and card top-ups, on the internal listener "
             "(GATEWAY_INTERNAL_LISTEN). Every route but /healthz needs `Authorization: Bearer <token>` "
-            "(GATEWAY_INTERNAL_TOKENS). Amounts are integers of the currency's minor unit. Errors are "
+            "(GATEWAY_INTERNAL_TOKENS); without it any path answers 401, with it an unknown path or method "
+            "answers 404 `not_found`. Amounts are integers of the currency's minor unit. Errors are "
             "always {\"error\":{\"code\",\"message\"}}. Writes that move money take an Idempotency-Key: "
             "the same key with the same body answers the first result (200), with another body 409. "
             "Lists page with `limit` and `starting_after` where they can be long."

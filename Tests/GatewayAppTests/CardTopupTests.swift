@@ -170,20 +170,12 @@ struct CardTopupTests {
     func theStripeLibraryAndTheStandInAgree() async throws {
         let stripe = try await FakeStripeAPI.start()
         defer { Task { await stripe.stop() } }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.python))
-        process.arguments = [
+        let (status, output) = try await ChildProcess.run(try #require(Self.python), [
             StripeFixtures.root.appendingPathComponent("tools/oracle.py").path, "checkout", "--api-base", stripe.baseURL,
             "--key", FakeStripeAPI.key, "--idempotency-key", "oracle-1", "--account", "eve", "--amount", "2500", "--currency", "eur",
             "--success-url", "https://platform.example/billing?ok=1", "--cancel-url", "https://platform.example/billing",
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        ])
+        #expect(status == 0, "\(output)")
         let session = try JSONValue.parse(Array(output.utf8))
         #expect(session["type"]?.stringValue == "Session" && session["object"]?.stringValue == "checkout.session")
         #expect(session["amount_total"]?.intValue == 2500 && session["currency"]?.stringValue == "eur")

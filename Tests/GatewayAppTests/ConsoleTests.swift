@@ -69,6 +69,26 @@ struct ConsoleTests {
         #expect(stored == 0)
     }
 
+    /// A session ends when its operator is removed or given a new token, on every instance.
+    @Test func aChangedTokenEndsTheSession() async throws {
+        let location = try await TestBackend.sqlite.freshLocation()
+        let first = try await TestGateway.start(backend: .sqlite, location: location, environment: ["GATEWAY_OPERATOR_TOKENS": Self.operators], parts: [.internalHTTP])
+        let (_, session) = try await Self.signIn(first)
+        let cookie = try #require(session)
+        await first.stop()
+        let same = try await TestGateway.start(backend: .sqlite, location: location, environment: ["GATEWAY_OPERATOR_TOKENS": Self.operators], parts: [.internalHTTP])
+        #expect(try await same.request(.GET, "/console/overview", headers: ["Cookie": "gw_console=\(cookie)"], token: nil).status == 200)
+        await same.stop()
+        let rotated = try await TestGateway.start(
+            backend: .sqlite, location: location, environment: ["GATEWAY_OPERATOR_TOKENS": "carol:a-new-token-for-carol-0123"], parts: [.internalHTTP]
+        )
+        defer { Task { await rotated.stop() } }
+        #expect(try await rotated.request(.GET, "/console/overview", headers: ["Cookie": "gw_console=\(cookie)"], token: nil).status == 303)
+        #expect(throws: ConfigError.self) {
+            try GatewayConfig(try ConfigSource.load(environment: ["GATEWAY_OPERATOR_TOKENS": "carol:shared-token-0123456789,dave:shared-token-0123456789"]))
+        }
+    }
+
     @Test func theConsoleIsOffWithoutOperatorTokens() async throws {
         let gw = try await TestGateway.start(backend: .sqlite, parts: [.internalHTTP])
         defer { Task { await gw.stop() } }
@@ -90,7 +110,8 @@ struct ConsoleTests {
     }
 
     /// Every page in Chromium on real traffic; screenshots go to test-output/console.
-    @Test(.enabled(if: python != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
+    @Test(.enabled(if: ChildProcess.heavyTestsEnabled, "GATEWAY_HEAVY_TESTS=1 runs it (scripts/test.sh does, in a pass of its own)"),
+          .enabled(if: python != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
                    "needs GATEWAY_PYTHON (selenium) and Debian's chromium-driver"))
     func everyPageInARealBrowser() async throws {
         let devnet = try await Devnet.start()
@@ -141,19 +162,11 @@ struct ConsoleTests {
         let expectFile = FileManager.default.temporaryDirectory.appendingPathComponent("console-expect-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: expect).write(to: expectFile)
         let out = Self.root.appendingPathComponent("test-output/console")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.python))
-        process.arguments = [
+        let (status, output) = try await ChildProcess.run(try #require(Self.python), [
             Self.root.appendingPathComponent("Tests/browser/console_test.py").path, "--base", gw.internalURL, "--token", Self.operatorToken,
             "--api-token", TestGateway.token, "--out", out.path, "--expect", expectFile.path,
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        ])
         print(output.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(status == 0, "\(output)")
     }
 }

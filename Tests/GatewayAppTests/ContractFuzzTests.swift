@@ -19,7 +19,8 @@ struct ContractFuzzTests {
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
-    @Test(.enabled(if: schemathesis != nil, "schemathesis is not in the project venv (GATEWAY_PYTHON)"), arguments: TestBackend.available)
+    @Test(.enabled(if: ChildProcess.heavyTestsEnabled, "GATEWAY_HEAVY_TESTS=1 runs it (scripts/test.sh does, in a pass of its own)"),
+          .enabled(if: schemathesis != nil, "schemathesis is not in the project venv (GATEWAY_PYTHON)"), arguments: TestBackend.available)
     func schemathesisFindsNothing(backend: TestBackend) async throws {
         let stripe = try await FakeStripeAPI.start()
         let gw = try await TestGateway.start(backend: backend, environment: [
@@ -32,9 +33,7 @@ struct ContractFuzzTests {
         try await gw.createAccount("eve", currency: "EUR")
         let seed = ProcessInfo.processInfo.environment["CONTRACT_FUZZ_SEED"].flatMap(Int.init) ?? Int.random(in: 1...1_000_000)
         let root = OpenAPITests.root
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.schemathesis))
-        process.arguments = [
+        let arguments = [
             "run", root.appendingPathComponent("api/openapi.json").path, "--url", gw.internalURL,
             "-H", "Authorization: Bearer \(TestGateway.token)",
             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,ignored_auth,missing_required_header",
@@ -43,20 +42,15 @@ struct ContractFuzzTests {
             // One worker: CPython 3.11's ast.parse is not safe across the threads hypothesis uses
             // to describe filters ("AST constructor recursion depth mismatch").
         ]
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
         var environment = ProcessInfo.processInfo.environment
         environment["SCHEMATHESIS_HOOKS"] = nil
         environment["HYPOTHESIS_STORAGE_DIRECTORY"] = FileManager.default.temporaryDirectory.appendingPathComponent("hypothesis-\(seed)").path
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, output) = try await ChildProcess.run(
+            try #require(Self.schemathesis), arguments, environment: environment, directory: FileManager.default.temporaryDirectory
+        )
         let summary = output.split(separator: "\n").filter { $0.contains("passed") || $0.contains("failed") || $0.contains("generated") || $0.contains("Test cases") || $0.contains("API probing") }
         print("contract-fuzz: backend=\(backend) seed=\(seed) (CONTRACT_FUZZ_SEED=\(seed) replays it) examples/operation=\(Self.examples)")
         for line in summary.suffix(6) { print("contract-fuzz: \(line)") }
-        #expect(process.terminationStatus == 0, "schemathesis seed=\(seed):\n\(output.suffix(12_000))")
+        #expect(status == 0, "schemathesis seed=\(seed):\n\(output.suffix(12_000))")
     }
 }

@@ -169,7 +169,11 @@ public enum TestHTTP {
 
     /// Redirects are answers to look at (the console's 303s), never followed. Lives as long as
     /// the test process, so it is never shut down.
-    static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow)
-    )
+    /// Otherwise as `HTTPClient.shared` (its generous pool and timeouts: tests send hundreds of
+    /// requests at once).
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 }

@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// One operator's console credential: the name the console shows and audits under, and the
 /// token they sign in with. Operators' tokens are their own, never the platform's.
 public struct OperatorToken: Sendable {
@@ -10,6 +13,12 @@ public struct OperatorToken: Sendable {
     public init(name: OperatorName, token: Secret) {
         self.name = name
         self.token = token
+    }
+
+    /// What a session remembers of the token it was opened with: a session outlives neither
+    /// the operator's removal nor a new token.
+    var fingerprint: String {
+        SHA256.hash(data: Array("console-session\u{0}\(name.rawValue)\u{0}\(token.value)".utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     static func parse(_ text: String?, internalTokens: [Secret]) throws(ConfigError) -> [OperatorToken] {
@@ -30,6 +39,9 @@ public struct OperatorToken: Sendable {
             }
             guard !internalTokens.contains(where: { $0.matches(Array(token.utf8)) }) else {
                 throw ConfigError(key: "GATEWAY_OPERATOR_TOKENS", problem: "\(name)'s token is also an internal API token; operators need their own")
+            }
+            guard !parsed.contains(where: { $0.token.matches(Array(token.utf8)) }) else {
+                throw ConfigError(key: "GATEWAY_OPERATOR_TOKENS", problem: "\(name)'s token is another operator's too; each needs their own")
             }
             guard !parsed.contains(where: { $0.name == name }) else {
                 throw ConfigError(key: "GATEWAY_OPERATOR_TOKENS", problem: "operator \(name) is listed twice")

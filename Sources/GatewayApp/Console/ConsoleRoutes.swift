@@ -21,6 +21,8 @@ struct ConsoleRoutes {
     static let pageRows = 200
     static let sessionCookie = "gw_console"
     static let loginCookie = "gw_console_login"
+    /// A failed sign-in is answered only after this: tokens are long, and guessing gets slower.
+    static let failedSignInDelay: Duration = .milliseconds(750)
 
     let gateway: Gateway
     let operators: [OperatorToken]
@@ -56,7 +58,7 @@ struct ConsoleRoutes {
         guard !operators.isEmpty else { return Self.respond(.serviceUnavailable, ConsoleHTML.off()) }
         let form = try await Self.form(request)
         // Double submit: a cross-site form cannot read or set our SameSite=Strict cookie.
-        guard let sent = form["csrf"], let cookie = Self.cookies(request)[Self.loginCookie],
+        guard let sent = form["csrf"], Self.isToken(sent), let cookie = Self.cookies(request)[Self.loginCookie], Self.isToken(cookie),
               constantTimeEquals(Array(cookie.utf8), Array(sent.utf8)) else {
             return signInPage(status: .forbidden, error: "The form expired; sign in again.")
         }
@@ -64,12 +66,17 @@ struct ConsoleRoutes {
         // Every token is compared, so the time taken says nothing about which one matched.
         var matched: OperatorToken?
         for candidate in operators where candidate.token.matches(presented) && matched == nil { matched = candidate }
-        guard let matched else { return signInPage(status: .unauthorized, error: "That token is not an operator's.") }
+        guard let matched else {
+            gateway.logger.warning("console sign-in refused: not an operator's token")
+            try await Task.sleep(for: Self.failedSignInDelay)
+            return signInPage(status: .unauthorized, error: "That token is not an operator's.")
+        }
+        gateway.logger.notice("console sign-in", metadata: ["operator": "\(matched.name)"])
         let id = Self.randomToken(), csrf = Self.randomToken()
         let now = gateway.clock.nowMillis()
         try await gateway.database.transaction { db in
             try await ConsoleSessionStore.create(
-                idHash: Self.hash(id), operatorName: matched.name.rawValue, csrf: csrf, now: now,
+                idHash: Self.hash(id), operatorName: matched.name.rawValue, tokenFingerprint: matched.fingerprint, csrf: csrf, now: now,
                 expiresAt: now + Self.sessionLifetimeMillis, db
             )
         }
@@ -82,20 +89,26 @@ struct ConsoleRoutes {
     private func signOut(_ request: Request) async throws -> Response {
         let form = try await Self.form(request)
         if let (idHash, session) = try await session(request) {
-            guard let sent = form["csrf"], constantTimeEquals(Array(session.csrf.utf8), Array(sent.utf8)) else {
+            guard let sent = form["csrf"], Self.isToken(sent), constantTimeEquals(Array(session.csrf.utf8), Array(sent.utf8)) else {
                 return Self.respond(.forbidden, ConsoleHTML.document(title: "Forbidden", body: "<main><p>The form expired.</p></main>"))
             }
             try await gateway.database.transaction { db in try await ConsoleSessionStore.delete(idHash: idHash, db) }
+            gateway.logger.notice("console sign-out", metadata: ["operator": "\(session.operatorName)"])
         }
         return Self.redirect("/console", cookies: ["\(Self.sessionCookie)=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0"])
     }
 
-    /// The live session the request's cookie names, if any.
+    /// The live session the request's cookie names, if any: unexpired, and opened with a token
+    /// its operator still has (removing an operator or changing their token ends their sessions).
     private func session(_ request: Request) async throws -> (String, ConsoleSessionStore.Session)? {
-        guard let id = Self.cookies(request)[Self.sessionCookie], !id.isEmpty else { return nil }
+        guard let id = Self.cookies(request)[Self.sessionCookie], Self.isToken(id) else { return nil }
         let idHash = Self.hash(id)
         let now = gateway.clock.nowMillis()
         guard let session = try await gateway.database.transaction({ db in try await ConsoleSessionStore.find(idHash: idHash, now: now, db) }) else {
+            return nil
+        }
+        guard operators.contains(where: { $0.name.rawValue == session.operatorName && $0.fingerprint == session.tokenFingerprint }) else {
+            try await gateway.database.transaction { db in try await ConsoleSessionStore.delete(idHash: idHash, db) }
             return nil
         }
         return (idHash, session)
@@ -135,17 +148,27 @@ struct ConsoleRoutes {
         return response
     }
 
+    /// The request's cookies. A name sent twice (a cookie planted for a wider path or a
+    /// neighbouring host beside ours) counts as not sent at all.
     static func cookies(_ request: Request) -> [String: String] {
         var cookies: [String: String] = [:]
+        var repeated: Set<String> = []
         for header in request.headers[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
                 guard parts.count == 2 else { continue }
                 let name = parts[0].trimmingCharacters(in: .whitespaces)
-                if cookies[name] == nil { cookies[name] = String(parts[1]).trimmingCharacters(in: .whitespaces) }
+                if cookies[name] != nil { repeated.insert(name) }
+                cookies[name] = String(parts[1]).trimmingCharacters(in: .whitespaces)
             }
         }
+        for name in repeated { cookies[name] = nil }
         return cookies
+    }
+
+    /// Session ids and CSRF tokens are exactly `randomToken()`'s shape: 64 lowercase hex digits.
+    static func isToken(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
     static func form(_ request: Request) async throws -> [String: String] {

@@ -50,14 +50,18 @@ struct HealthRoutes {
                 metrics.deposits(counts)
             }
             let now = clock.nowMillis()
-            if !leases.isEmpty, let rows = try? await database.transaction({ db in try await LeaseStore.all(db) }) {
+            // A store that cannot be read says nothing is held and nothing usable, so the alerts
+            // fire rather than keep the last good values.
+            if !leases.isEmpty {
+                let rows = (try? await database.transaction({ db in try await LeaseStore.all(db) })) ?? []
                 for name in leases {
                     let row = rows.first { $0.name == name }
                     metrics.lease(name, holder: row?.holder, expiresAtMillis: row?.expiresAtMillis, now: now)
                 }
             }
-            if let rates, let book = try? await rates.repository.load() {
-                for pair in rates.pairs { metrics.rateUsable(pair, book.usable(pair, now: now) != nil) }
+            if let rates {
+                let book = try? await rates.repository.load()
+                for pair in rates.pairs { metrics.rateUsable(pair, book?.usable(pair, now: now) != nil) }
             }
             var buffer: [UInt8] = []
             metrics.registry.emit(into: &buffer)

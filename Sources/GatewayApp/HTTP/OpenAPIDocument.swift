@@ -7,7 +7,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "gateway internal API",
     "version": "1",
-    "description": "The wallet, deposit addresses, deposits and card top-ups, on the internal listener (GATEWAY_INTERNAL_LISTEN). Every route but /healthz needs `Authorization: Bearer <token>` (GATEWAY_INTERNAL_TOKENS). Amounts are integers of the currency's minor unit. Errors are always {\"error\":{\"code\",\"message\"}}. Writes that move money take an Idempotency-Key: the same key with the same body answers the first result (200), with another body 409. Lists page with `limit` and `starting_after` where they can be long."
+    "description": "The wallet, deposit addresses, deposits and card top-ups, on the internal listener (GATEWAY_INTERNAL_LISTEN). Every route but /healthz needs `Authorization: Bearer <token>` (GATEWAY_INTERNAL_TOKENS); without it any path answers 401, with it an unknown path or method answers 404 `not_found`. Amounts are integers of the currency's minor unit. Errors are always {\"error\":{\"code\",\"message\"}}. Writes that move money take an Idempotency-Key: the same key with the same body answers the first result (200), with another body 409. Lists page with `limit` and `starting_after` where they can be long."
   },
   "servers": [
     {
@@ -66,6 +66,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -87,6 +97,16 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -108,6 +128,16 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -148,7 +178,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not one JSON object, or too large (`error.code`: `invalid_json`, `payload_too_large`)",
+            "description": "The body is not one JSON object (`error.code`: `invalid_json`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -172,6 +202,36 @@ enum OpenAPIDocument {
           },
           "422": {
             "description": "Invalid id or currency (`error.code`: `invalid_account_id`, `invalid_currency`, `unsupported_currency`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -218,6 +278,26 @@ enum OpenAPIDocument {
           },
           "422": {
             "description": "The account id is not 1\u201364 of A-Z a-z 0-9 _ - (`error.code`: `invalid_account_id`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -273,7 +353,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`, `payload_too_large`)",
+            "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -307,6 +387,36 @@ enum OpenAPIDocument {
           },
           "422": {
             "description": "An invalid field (`error.code`: `invalid_account_id`, `invalid_amount`, `invalid_kind`, `invalid_currency`, `currency_mismatch`, `invalid_reference`, `invalid_description`, `invalid_details`, `invalid_allow_negative`, `amount_overflow`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -362,7 +472,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`, `payload_too_large`)",
+            "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -396,6 +506,36 @@ enum OpenAPIDocument {
           },
           "422": {
             "description": "An invalid field (`error.code`: `invalid_account_id`, `invalid_amount`, `invalid_kind`, `invalid_currency`, `currency_mismatch`, `invalid_reference`, `invalid_description`, `invalid_details`, `invalid_allow_negative`, `amount_overflow`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -478,6 +618,26 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -552,6 +712,36 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "413": {
+            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       },
@@ -614,6 +804,26 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -660,6 +870,26 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -699,6 +929,26 @@ enum OpenAPIDocument {
           },
           "422": {
             "description": "The account id is not 1\u201364 of A-Z a-z 0-9 _ - (`error.code`: `invalid_account_id`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -754,7 +1004,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`, `payload_too_large`)",
+            "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -797,7 +1047,27 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "Stripe cannot be asked now; retry with the same key (`error.code`: `stripe_not_configured`, `stripe_key_refused`, `stripe_unavailable`)",
+            "description": "Stripe cannot be asked now; retry with the same key; or the store is unreachable (`error.code`: `stripe_not_configured`, `stripe_key_refused`, `stripe_unavailable`, `store_unavailable`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
             "content": {
               "application/json": {
                 "schema": {

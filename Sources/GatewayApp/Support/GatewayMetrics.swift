@@ -108,14 +108,17 @@ public final class GatewayMetrics: Sendable {
     /// by name (`gateway_lease_holder_info`, the previous holder's series set to 0).
     func lease(_ name: String, holder: String?, expiresAtMillis: Int64?, now: Int64) {
         let held = holder != nil && (expiresAtMillis ?? 0) >= now
+        let current = held ? holder : nil
         gauge("gateway_lease_held", [("lease", name)]).record(held ? 1 : 0)
         gauge("gateway_lease_expiry_timestamp_seconds", [("lease", name)]).record(Double(expiresAtMillis ?? 0) / 1000)
         let previous = leaseHolders.withLock { holders in
-            defer { holders[name] = holder }
+            defer { holders[name] = current }
             return holders[name] ?? nil
         }
-        if let previous, previous != holder { gauge("gateway_lease_holder_info", [("lease", name), ("holder", previous)]).record(0) }
-        if let holder { gauge("gateway_lease_holder_info", [("lease", name), ("holder", holder)]).record(1) }
+        // One series per live holder: the previous holder's is removed, so restarts do not pile
+        // up series.
+        if let previous, previous != current { gauge("gateway_lease_holder_info", [("lease", name), ("holder", previous)]).destroy() }
+        if let current { gauge("gateway_lease_holder_info", [("lease", name), ("holder", current)]).record(1) }
     }
 
     /// Whether each pair's rate may convert a deposit now, from the shared rate book.

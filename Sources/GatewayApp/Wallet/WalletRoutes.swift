@@ -28,6 +28,7 @@ struct WalletRoutes {
 
     private func createAccount(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await JSONValue.parse(request.body.collect(upTo: Self.maxBodyBytes).readableBytesView)
+        guard case .object = body else { throw APIError.invalidJSON("body must be a JSON object") }
         guard let idText = body["id"]?.stringValue else {
             throw APIError(.unprocessableContent, "invalid_account_id", "id is required and must be a string")
         }

@@ -6,6 +6,7 @@ extension Migrations {
         CREATE TABLE console_sessions (
             id_hash TEXT PRIMARY KEY,
             operator TEXT NOT NULL,
+            token_fingerprint TEXT NOT NULL,
             csrf TEXT NOT NULL,
             created_at BIGINT NOT NULL,
             expires_at BIGINT NOT NULL
