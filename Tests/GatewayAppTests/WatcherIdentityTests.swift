@@ -277,10 +277,10 @@ struct WatcherIdentityTests {
         let head = try await rig.devnet.mine(1)
         let command = Task {
             try await ChainRescan(watcher: rig.watcher, database: database, clock: rig.gw.gateway.clock, leaseMillis: 10_000)
-                .fix(from: 1, to: head, operator: try OperatorName("t"), timeout: .seconds(1))
+                .fix(from: 1, to: head, operator: try OperatorName("t"), timeout: .seconds(3))
         }
         // The "busy" watcher begins the request at once and finishes it only after the command's
-        // first wait is over.
+        // first wait (3 s) is over, and well before its second ends (6 s), even on a loaded machine.
         var id: Int64?
         for _ in 0..<100 where id == nil {
             id = try await database.transaction { db in try await RescanStore.nextPending(chainID: UInt64(rig.devnet.chainID), db) }?.id
@@ -288,7 +288,7 @@ struct WatcherIdentityTests {
         }
         let request = try #require(id)
         #expect(try await database.transaction { db in try await RescanStore.start(id: request, now: now, db) })
-        try await Task.sleep(for: .milliseconds(1_300))
+        try await Task.sleep(for: .milliseconds(3_500))
         let report = ReconcileReport(scope: "chain").json.canonicalText
         try await database.transaction { db in try await RescanStore.finish(id: request, failed: false, report: report, now: now, db) }
         #expect(try await command.value.agrees, "not withdrawn once begun; its report reaches the command")
