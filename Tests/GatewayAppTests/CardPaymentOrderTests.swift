@@ -16,7 +16,9 @@ import Testing
 /// backend) and `CARD_FUZZ_SECONDS` make it longer (`scripts/soak.sh cards`).
 @Suite("Card payments in any order, randomized")
 struct CardPaymentOrderTests {
-    static let environment = ["STRIPE_WEBHOOK_SECRET": StripeFixtures.secret]
+    /// Dollars and euros: each history's first account holds dollars, its second euros.
+    static let environment = ["STRIPE_WEBHOOK_SECRET": StripeFixtures.secret, "WALLET_CURRENCIES": "USD,EUR"]
+    static let walletCurrencies: Set<Currency> = [.usd, .eur]
     /// CI's budget: about two minutes per backend on this project's 2-core machine.
     static let defaultHistories = 1_000
     /// One history in this many goes over HTTP with real signatures.
@@ -102,7 +104,9 @@ struct CardPaymentOrderTests {
 
     /// Delivers a history and returns what disagrees with its stories (empty: all good).
     static func run(_ history: CardHistory, on gw: TestGateway) async throws -> [String] {
-        for account in history.accounts { _ = try await gw.gateway.wallet.createAccount(try AccountID(account), now: 0) }
+        for account in history.accounts {
+            _ = try await gw.gateway.wallet.createAccount(try AccountID(account), currency: try Currency(history.currencies[account] ?? "usd"), now: 0)
+        }
         let events = history.events
         let livemode = gw.gateway.config.stripe.livemode
         var problems: [String] = []
@@ -120,11 +124,11 @@ struct CardPaymentOrderTests {
             case .release(let s):
                 let story = history.stories[s]
                 let release = try PaymentRelease(
-                    paymentIntent: story.paymentIntent, account: history.accounts[0], operatorName: try OperatorName("fuzz"), reason: "test"
+                    paymentIntent: story.paymentIntent, account: history.releaseTarget(story), operatorName: try OperatorName("fuzz"), reason: "test"
                 )
-                let expected = story.expected(existing: Set(history.accounts))
+                let expected = story.expected(existing: history.currencies)
                 do {
-                    let outcome = try await release.record(in: gw.gateway.database, livemode: livemode, walletCurrencies: [.usd], now: gw.gateway.clock.nowMillis())
+                    let outcome = try await release.record(in: gw.gateway.database, livemode: livemode, walletCurrencies: Self.walletCurrencies, now: gw.gateway.clock.nowMillis())
                     switch (outcome, released.contains(s)) {
                     case (.released, false): released.insert(s)
                     case (.alreadyReleased, true): break
@@ -137,7 +141,7 @@ struct CardPaymentOrderTests {
             }
         }
         // Each story against its own oracle.
-        let existing = Set(history.accounts)
+        let existing = history.currencies
         for (s, story) in history.stories.enumerated() {
             let row = try await gw.gateway.database.transaction { db in try await StripeStore.payment(story.paymentIntent, db) }
             let state = try row.map { try JSONDecoder().decode(CardPayment.self, from: Data($0.stateJSON.utf8)) }
@@ -148,13 +152,13 @@ struct CardPaymentOrderTests {
                 }
             case .parked(let reason, let releasable):
                 if released.contains(s), let releasable {
-                    if state?.base != .credited || state?.ledgerTotal != releasable || row?.account != history.accounts[0] {
-                        problems.append("s\(s): expected released \(releasable) to \(history.accounts[0]); got \(row?.status ?? "no row") ledger \(state?.ledgerTotal ?? 0)")
+                    if state?.base != .credited || state?.ledgerTotal != releasable || row?.account != history.releaseTarget(story) {
+                        problems.append("s\(s): expected released \(releasable) to \(history.releaseTarget(story)); got \(row?.status ?? "no row") ledger \(state?.ledgerTotal ?? 0)")
                     }
                 } else if row?.parkedReason != reason || state?.ledgerTotal != 0 {
                     problems.append("s\(s): expected parked \(reason); got \(row?.status ?? "no row") \(row?.parkedReason ?? "-") ledger \(state?.ledgerTotal ?? 0)")
-                } else if let payment = state, (try? payment.releasable(walletCurrencies: [.usd]).get()) != releasable {
-                    problems.append("s\(s): would release \(String(describing: try? payment.releasable(walletCurrencies: [.usd]).get())); expected \(String(describing: releasable))")
+                } else if let payment = state, (try? payment.releasable(walletCurrencies: Self.walletCurrencies).get()) != releasable {
+                    problems.append("s\(s): would release \(String(describing: try? payment.releasable(walletCurrencies: Self.walletCurrencies).get())); expected \(String(describing: releasable))")
                 }
             case .noMoney(let status):
                 if row?.status != status || state?.ledgerTotal != 0 {
@@ -173,11 +177,11 @@ struct CardPaymentOrderTests {
     static func expectedBalances(_ history: CardHistory, released: Set<Int>? = nil) -> [String: Int64] {
         var balances = Dictionary(uniqueKeysWithValues: history.accounts.map { ($0, Int64(0)) })
         for (s, story) in history.stories.enumerated() {
-            switch story.expected(existing: Set(history.accounts)) {
+            switch story.expected(existing: history.currencies) {
             case .credited(let account, let net): balances[account, default: 0] += net
             case .parked(_, let releasable?):
                 let wasReleased = released?.contains(s) ?? history.steps.contains(.release(story: s))
-                if wasReleased { balances[history.accounts[0], default: 0] += releasable }
+                if wasReleased { balances[history.releaseTarget(story), default: 0] += releasable }
             default: break
             }
         }

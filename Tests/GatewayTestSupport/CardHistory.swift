@@ -27,6 +27,14 @@ public struct CardHistory: Sendable {
     public var overHTTP: Bool
 
     public var accounts: [String] { ["acct_\(namespace)a", "acct_\(namespace)b"] }
+    /// The first account holds dollars, the second euros.
+    public var currencies: [String: String] { [accounts[0]: "usd", accounts[1]: "eur"] }
+
+    /// Who an operator releases a story's payment to: the account holding its currency (the
+    /// first one when none does; that release is refused).
+    public func releaseTarget(_ story: CardStory) -> String {
+        accounts.first { currencies[$0] == story.currency } ?? accounts[0]
+    }
     public var ghost: String { "acct_\(namespace)ghost" }
 
     /// The history's events, per story, as Stripe would send them.
@@ -51,7 +59,7 @@ public struct CardHistory: Sendable {
         // Releases, for payments that end parked: after the story's announcements (so a paid
         // event is recorded), anywhere among its follow-ups.
         for (s, story) in history.stories.enumerated() {
-            guard case .parked = story.expected(existing: Set(accounts)), Int.random(in: 0..<5, using: &rng) != 0 else { continue }
+            guard case .parked = story.expected(existing: history.currencies), Int.random(in: 0..<5, using: &rng) != 0 else { continue }
             let announcements = story.events().indices.filter { !story.events()[$0].contains(#""type":"charge."#) && !story.events()[$0].contains(#""type":"refund."#) }
             let lastAnnouncement = steps.lastIndex { step in
                 if case .event(s, let e) = step { return announcements.contains(e) }
@@ -94,10 +102,11 @@ public struct CardHistory: Sendable {
         let steps = steps.map { step -> String in
             switch step {
             case .event(let s, let e): #"{"event":\#(events[s][e])}"#
-            case .release(let s): #"{"release":{"pi":"\#(stories[s].paymentIntent)","account":"\#(accounts[0])"}}"#
+            case .release(let s): #"{"release":{"pi":"\#(stories[s].paymentIntent)","account":"\#(releaseTarget(stories[s]))"}}"#
             }
         }
-        return #"{"accounts":["\#(accounts.joined(separator: #"",""#))"],"livemode":false,"steps":[\#(steps.joined(separator: ","))]}"#
+        let currencies = accounts.map { #""\#($0)":"\#(self.currencies[$0] ?? "usd")""# }.joined(separator: ",")
+        return #"{"accounts":["\#(accounts.joined(separator: #"",""#))"],"account_currencies":{\#(currencies)},"wallet_currencies":["usd","eur"],"livemode":false,"steps":[\#(steps.joined(separator: ","))]}"#
     }
 }
 

@@ -104,13 +104,16 @@ public struct CardStory: Sendable, CustomStringConvertible {
             - disputes.filter { $0.path.holdsFunds }.reduce(0) { $0 + $1.amount }
     }
 
-    public func expected(existing: Set<String>) -> Expected {
+    /// - Parameter existing: each existing account and the currency it holds (`usd`, `eur`);
+    ///   wallets hold exactly those currencies.
+    public func expected(existing: [String: String]) -> Expected {
         if livemodeMismatch { return .parked(reason: "livemode_mismatch", releasable: nil) }
         guard flow.isPaid else { return .noMoney(status: flow == .expired ? "expired" : "failed") }
-        if currency != "usd" { return .parked(reason: "unsupported_currency", releasable: nil) }
+        if !Set(existing.values).contains(currency) { return .parked(reason: "unsupported_currency", releasable: nil) }
         switch owner {
         case .named(let account, _), .late(let account):
-            return existing.contains(account) ? .credited(account: account, net: net) : .parked(reason: "unknown_account", releasable: net)
+            guard let held = existing[account] else { return .parked(reason: "unknown_account", releasable: net) }
+            return held == currency ? .credited(account: account, net: net) : .parked(reason: "currency_mismatch", releasable: net)
         case .missing: return .parked(reason: "missing_account", releasable: net)
         case .unknown: return .parked(reason: "unknown_account", releasable: net)
         }
@@ -152,7 +155,9 @@ public struct CardStory: Sendable, CustomStringConvertible {
         }
         return CardStory(
             paymentIntent: "pi_\(tag)", session: "cs_test_\(tag)", charge: "ch_\(tag)", amount: amount,
-            currency: Int.random(in: 0..<12, using: &rng) == 0 ? "eur" : "usd",
+            // Mostly the first account's dollars; euros (the second account's, or a mismatch);
+            // and now and then a currency no wallet holds.
+            currency: ["usd", "usd", "usd", "usd", "usd", "usd", "eur", "eur", "eur", "gbp"].randomElement(using: &rng)!,
             livemodeMismatch: Int.random(in: 0..<15, using: &rng) == 0, flow: flow, owner: owner, refunds: refunds,
             disputes: disputes, embedsRefunds: Int.random(in: 0..<4, using: &rng) == 0
         )

@@ -33,7 +33,7 @@ REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.re
 REFUND_RANK = {"pending": 0, "requires_action": 1, "succeeded": 2, "failed": 3, "canceled": 3}
 
 # Parks only an operator lifts (gateway payments release); missing_account is re-evaluated instead.
-OPERATOR_PARKS = {"unknown_account", "unsupported_currency", "livemode_mismatch", "conflicting_accounts"}
+OPERATOR_PARKS = {"unknown_account", "unsupported_currency", "livemode_mismatch", "conflicting_accounts", "currency_mismatch"}
 
 
 def _id(value):
@@ -112,8 +112,11 @@ class Payment:
 
 
 class Gateway:
-    def __init__(self, accounts, livemode=False):
+    def __init__(self, accounts, livemode=False, account_currencies=None, wallet_currencies=("usd",)):
         self.accounts = set(accounts)
+        # Each account holds one currency (lowercase, as Stripe writes it); USD unless said.
+        self.currencies = {a: (account_currencies or {}).get(a, "usd") for a in self.accounts}
+        self.wallet_currencies = set(wallet_currencies)
         self.livemode = livemode
         self.seen = set()
         self.unhandled = {}
@@ -243,14 +246,16 @@ class Gateway:
             amount, currency = pay.paid
             account = pay.account_named()
             named = {v for v in pay.sources.values() if v}
-            if currency != "usd":
-                pay.park = "unsupported_currency"
+            if currency not in self.wallet_currencies:
+                pay.park = "unsupported_currency"  # checked first: no account could hold it
             elif len(named) > 1:
                 pay.park = "conflicting_accounts"  # the sources name different accounts
             elif account is None:
                 pay.park = "missing_account"
             elif account not in self.accounts:
                 pay.park = "unknown_account"
+            elif self.currencies[account] != currency:
+                pay.park = "currency_mismatch"
             else:
                 pay.park, pay.account = None, account
         if pay.account is not None:
@@ -282,8 +287,7 @@ class Gateway:
 
     # -- operator --------------------------------------------------------------------------
 
-    @staticmethod
-    def _refusal(pay):
+    def _refusal(self, pay):
         """Why no account could get this payment by release (None: releasable)."""
         if pay is None or pay.account is not None or not pay.park:
             return "the payment is not parked"
@@ -291,8 +295,8 @@ class Gateway:
             return "a livemode_mismatch payment cannot be released"
         if pay.paid is None:
             return "no paid announcement was recorded for this payment"
-        if pay.paid[1] != "usd":
-            return f"the payment's currency {pay.paid[1]} is not the account's (usd)"
+        if pay.paid[1] not in self.wallet_currencies:
+            return f"the payment's currency {pay.paid[1]} is not one wallets hold"
         return None
 
     def release(self, pi, account):
@@ -301,6 +305,8 @@ class Gateway:
         if pay is not None and pay.released:
             return ("already_released", None)
         refusal = self._refusal(pay) or (None if account in self.accounts else f"no account {account}")
+        if refusal is None and self.currencies[account] != pay.paid[1]:
+            refusal = f"the payment is in {pay.paid[1]}, account {account} holds {self.currencies[account]}"
         if refusal:
             return ("refused", refusal)
         pay.park, pay.account, pay.released = None, account, True

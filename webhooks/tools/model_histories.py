@@ -2,6 +2,7 @@
 """Runs many histories through gateway_model.py in one process (for randomized Swift tests).
 
 stdin:  {"histories": [{"accounts": ["acct_alice", ...], "livemode": false,
+                        "account_currencies": {"acct_alice": "usd", ...}, "wallet_currencies": ["usd", "eur"],
                         "steps": [{"event": <Stripe event>} | {"release": {"pi": "pi_…", "account": "acct_…"}}, ...]},
                        ...]}
 stdout: one JSON line {"results": [{"balances": {...}, "payments": {pi: status}, "parked_reasons": {...},
@@ -48,7 +49,12 @@ def run_history(h, where):
     need(isinstance(livemode, bool), where, "livemode must be a boolean")
     steps = h.get("steps")
     need(isinstance(steps, list), where, "steps must be a list")
-    gw = gateway_model.Gateway(accounts, livemode=livemode)
+    currencies = h.get("account_currencies", {})
+    need(isinstance(currencies, dict) and all(isinstance(c, str) for c in currencies.values()), where,
+         "account_currencies must map accounts to currency codes")
+    wallet = h.get("wallet_currencies", ["usd"])
+    need(isinstance(wallet, list) and all(isinstance(c, str) for c in wallet), where, "wallet_currencies must be a list")
+    gw = gateway_model.Gateway(accounts, livemode=livemode, account_currencies=currencies, wallet_currencies=wallet)
     releases = []
     for j, step in enumerate(steps):
         at = f"{where}.steps[{j}]"
