@@ -221,6 +221,41 @@ struct StoreConformanceTests {
         #expect(try await store.records(for: try AccountID("alice")).map(\.chain) == [.ethereum, .tron])
     }
 
+    @Test("accounts, entries and outbox rows from before currencies are USD, and keep their balances and bodies", arguments: TestBackend.available)
+    func currenciesMigration(backend: TestBackend) async throws {
+        let location = try await backend.freshLocation()
+        let database = try await location.open(logger: Logger(label: "test"))
+        defer { Task { await database.close() } }
+        try await Migrator(database: database, migrations: Array(Migrations.all.prefix(12))).migrate(now: 0)
+        try await database.transaction { db in
+            try await db.query("INSERT INTO accounts (id, currency, balance_cents, created_at) VALUES ('alice', 'USD', 1500, 0)")
+            try await db.query(
+                """
+                INSERT INTO ledger_entries (account_id, idempotency_key, request_hash, kind, amount_cents, balance_after_cents,
+                    reference, description, details, created_at)
+                VALUES ('alice', 'stripe:pi_1', 'h', 'card_topup', 1500, 1500, 'pi_1', 'Card top-up', '{}', 0)
+                """
+            )
+            try await db.query(
+                """
+                INSERT INTO outbox (idempotency_key, account_id, direction, amount_cents, kind, reference, description, details,
+                    allow_negative, status, attempts, next_attempt_at, created_at, updated_at)
+                VALUES ('stripe:pi_2', 'alice', 'credit', 700, 'card_topup', 'pi_2', 'Card top-up', '{}', 0, 'pending', 0, 0, 0, 0)
+                """
+            )
+        }
+        try await Migrator(database: database).migrate(now: 1)
+        let wallet = WalletStore(database: database)
+        #expect(try await wallet.account(try AccountID("alice"))?.balance == Money(1500, .usd))
+        #expect(try await wallet.entry(key: try IdempotencyKey("stripe:pi_1"))?.amount == Money(1500, .usd))
+        // In flight: no currency recorded, so it is posted as it always was.
+        let row = try await OutboxStore(database: database).item(key: try IdempotencyKey("stripe:pi_2"))
+        #expect(row != nil && row?.currency == nil)
+        // The CHECK that allowed only USD is gone: a EUR account can be created now.
+        let (eve, created) = try await wallet.createAccount(try AccountID("eve"), currency: .eur, now: 2)
+        #expect(created && eve.currency == .eur)
+    }
+
     @Test("deposits recorded before identities keep their keys and rows through the migration", arguments: TestBackend.available)
     func depositIdentityMigration(backend: TestBackend) async throws {
         let location = try await backend.freshLocation()
