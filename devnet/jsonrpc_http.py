@@ -354,10 +354,13 @@ class RpcHttpServer(ThreadingHTTPServer):
 
 
 def serve_until_signalled(server: RpcHttpServer, on_stop: Callable[[], None] = lambda: None) -> None:
-    """Serves until SIGINT/SIGTERM, then shuts down cleanly (exit code 0)."""
+    """Serves until SIGINT/SIGTERM, or until the process that started it is gone (a test run that
+    ended without stopping it: no server outlives its harness), then shuts down cleanly (exit 0)."""
+    import os
     import signal
 
     stop = threading.Event()
+    parent = os.getppid()
 
     def request_stop(signum: int, frame: Any) -> None:
         stop.set()
@@ -366,7 +369,10 @@ def serve_until_signalled(server: RpcHttpServer, on_stop: Callable[[], None] = l
     signal.signal(signal.SIGINT, request_stop)
     thread = threading.Thread(target=server.serve_forever, name="rpc-http", daemon=True)
     thread.start()
-    stop.wait()
+    # Once a second: an orphan is re-parented (to init or a subreaper), so its parent id changes.
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            break
     on_stop()
     server.shutdown()
     server.server_close()
