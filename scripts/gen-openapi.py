@@ -30,18 +30,31 @@ def json_response(description, schema):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-UNAUTHORIZED = {"$ref": "#/components/responses/Unauthorized"}
 ACCOUNT_ID = {"$ref": "#/components/parameters/AccountID"}
 IDEMPOTENCY_KEY = {"$ref": "#/components/parameters/IdempotencyKey"}
-BAD_BODY = error_response("The body is not one JSON object", ["invalid_json"])
-TOO_LARGE = error_response("The body is larger than the route takes", ["body_too_large"])
-STORE_DOWN = error_response("The store is unreachable; retry later", ["store_unavailable"])
-INTERNAL = error_response("A bug: nothing was changed unless a later read shows it", ["internal"])
-BAD_ACCOUNT_ID = error_response("The account id is not 1–64 of A-Z a-z 0-9 _ -", ["invalid_account_id"])
-NO_ACCOUNT = error_response("No such account", ["account_not_found"])
-MISSING_KEY = error_response(
-    "The Idempotency-Key header is missing or invalid, or the body is malformed",
-    ["missing_idempotency_key", "invalid_idempotency_key", "invalid_json"],
+
+# Answers many routes share, written once under components/responses and referenced.
+SHARED_RESPONSES = {
+    "Unauthorized": error_response("No or a wrong bearer token", ["unauthorized"]),
+    "BadBody": error_response("The body is not one JSON object", ["invalid_json"]),
+    "TooLarge": error_response("The body is larger than the route takes", ["body_too_large"]),
+    "StoreDown": error_response("The store is unreachable; retry later", ["store_unavailable"]),
+    "Internal": error_response("A bug: nothing was changed unless a later read shows it", ["internal"]),
+    "BadAccountID": error_response("The account id is not 1–64 of A-Z a-z 0-9 _ -", ["invalid_account_id"]),
+    "NoAccount": error_response("No such account", ["account_not_found"]),
+    "MissingKey": error_response(
+        "The Idempotency-Key header is missing or invalid, or the body is malformed",
+        ["missing_idempotency_key", "invalid_idempotency_key", "invalid_json"],
+    ),
+}
+
+
+def shared(name):
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+UNAUTHORIZED, BAD_BODY, TOO_LARGE, STORE_DOWN, INTERNAL, BAD_ACCOUNT_ID, NO_ACCOUNT, MISSING_KEY = (
+    shared(name) for name in ("Unauthorized", "BadBody", "TooLarge", "StoreDown", "Internal", "BadAccountID", "NoAccount", "MissingKey")
 )
 
 MONEY = {
@@ -263,12 +276,7 @@ def with_common(operation, body=False, store=True):
     if body:
         responses.setdefault("413", TOO_LARGE)
     if store:
-        if "503" in responses:
-            codes = responses["503"]["description"]
-            responses["503"] = error_response(codes.split(" (`error.code`")[0] + "; or the store is unreachable",
-                                              [c.strip("`, ") for c in codes.split("`error.code`: ")[1].rstrip(")").split(", ")] + ["store_unavailable"])
-        else:
-            responses["503"] = STORE_DOWN
+        responses.setdefault("503", STORE_DOWN)  # a route with a 503 of its own lists store_unavailable there
     responses.setdefault("500", INTERNAL)
     return operation
 
@@ -457,8 +465,8 @@ paths["/v1/accounts/{id}/card-topups"] = {
             "409": error_response("The key was used with another request", ["idempotency_conflict"]),
             "422": error_response("Refused", ["invalid_account_id", "invalid_amount", "invalid_url", "amount_out_of_range",
                                               "currency_not_offered", "stripe_refused"]),
-            "503": error_response("Stripe cannot be asked now; retry with the same key",
-                                  ["stripe_not_configured", "stripe_key_refused", "stripe_unavailable"]),
+            "503": error_response("Stripe cannot be asked now, or the store is unreachable; retry with the same key",
+                                  ["stripe_not_configured", "stripe_key_refused", "stripe_unavailable", "store_unavailable"]),
         },
     }
 }
@@ -499,12 +507,7 @@ document = {
                 "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"}, "example": "order-1042",
             },
         },
-        "responses": {
-            "Unauthorized": {
-                "description": "No or a wrong bearer token (`error.code`: `unauthorized`)",
-                "content": {"application/json": {"schema": ref("Error")}},
-            }
-        },
+        "responses": SHARED_RESPONSES,
         "schemas": schemas,
     },
 }

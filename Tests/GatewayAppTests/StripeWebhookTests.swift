@@ -176,6 +176,9 @@ struct StripeWebhookTests {
             "GATEWAY_PUBLIC_LISTEN": "127.0.0.1:\(publicPort)", "GATEWAY_INTERNAL_LISTEN": "127.0.0.1:0",
             // The wallet is unreachable in the first life: the credit can only wait in the outbox.
             "WALLET_API_URL": "http://127.0.0.1:\(try GatewayProcess.freePort())", "OUTBOX_BACKOFF_BASE_MS": "50",
+            // Backoff doubles per failed attempt; capped, a slow first life cannot push the
+            // row's next attempt past the second life's wait.
+            "OUTBOX_BACKOFF_MAX_MS": "2000",
             // A row claimed at the moment of the kill waits out its lease (a few request
             // timeouts) before the next life may deliver it; keep that short here.
             "OUTBOX_REQUEST_TIMEOUT_MS": "1000",

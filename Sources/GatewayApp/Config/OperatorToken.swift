@@ -18,7 +18,7 @@ public struct OperatorToken: Sendable {
     /// What a session remembers of the token it was opened with: a session outlives neither
     /// the operator's removal nor a new token.
     var fingerprint: String {
-        SHA256.hash(data: Array("console-session\u{0}\(name.rawValue)\u{0}\(token.value)".utf8)).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex("console-session\u{0}\(name.rawValue)\u{0}\(token.value)")
     }
 
     static func parse(_ text: String?, internalTokens: [Secret]) throws(ConfigError) -> [OperatorToken] {

@@ -59,10 +59,9 @@ struct ConsolePages {
                 \(ConsoleHTML.table(OperatorViews.outboxTable(retrying), id: "retrying", empty: "No credits are retrying."))
                 """
         case .audit:
-            let status = try await gateway.statusViews(now: now)
             return """
-                <p id="audit-state">Hash chain: \(ConsoleHTML.escape(status.auditVerification))</p>
-                \(ConsoleHTML.table(status.audit, id: "audit", empty: "No audited actions yet."))
+                <p id="audit-state">Hash chain: \(ConsoleHTML.escape(try await gateway.auditVerification()))</p>
+                \(ConsoleHTML.table(try await gateway.latestAudit(limit: rows), id: "audit", empty: "No audited actions yet."))
                 """
         }
     }

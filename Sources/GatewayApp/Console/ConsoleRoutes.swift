@@ -187,11 +187,11 @@ struct ConsoleRoutes {
     /// 32 random bytes, hex: a session id or a CSRF token.
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        return Digest.hex((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     /// Only the hash of a session id is stored: a copy of the table signs no one in.
     static func hash(_ id: String) -> String {
-        SHA256.hash(data: Array(id.utf8)).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex(id)
     }
 }

@@ -68,14 +68,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -99,14 +92,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Unauthorized"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -130,14 +116,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Unauthorized"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -178,14 +157,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not one JSON object (`error.code`: `invalid_json`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadBody"
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
@@ -211,34 +183,13 @@ enum OpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "503": {
-            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoreDown"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -267,44 +218,16 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
-            "description": "No such account (`error.code`: `account_not_found`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NoAccount"
           },
           "422": {
-            "description": "The account id is not 1\u201364 of A-Z a-z 0-9 _ - (`error.code`: `invalid_account_id`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadAccountID"
           },
           "503": {
-            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoreDown"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -353,27 +276,13 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MissingKey"
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
-            "description": "No such account (`error.code`: `account_not_found`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NoAccount"
           },
           "409": {
             "description": "The key was used with another request, or the balance is too low (`error.code`: `idempotency_conflict`, `insufficient_funds`)",
@@ -396,34 +305,13 @@ enum OpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "503": {
-            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoreDown"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -472,27 +360,13 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MissingKey"
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
-            "description": "No such account (`error.code`: `account_not_found`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NoAccount"
           },
           "409": {
             "description": "The key was used with another request, or the balance is too low (`error.code`: `idempotency_conflict`, `insufficient_funds`)",
@@ -515,34 +389,13 @@ enum OpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "503": {
-            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoreDown"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -600,44 +453,16 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
-            "description": "No such account (`error.code`: `account_not_found`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NoAccount"
           },
           "422": {
-            "description": "The account id is not 1\u201364 of A-Z a-z 0-9 _ - (`error.code`: `invalid_account_id`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadAccountID"
           },
           "503": {
-            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoreDown"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -684,14 +509,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
-            "description": "No such account (`error.code`: `account_not_found`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NoAccount"
           },
           "409": {
             "description": "The chain is not configured (no key) (`error.code`: `chain_not_enabled`)",
@@ -714,34 +532,13 @@ enum OpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "503": {
-            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoreDown"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       },
@@ -806,24 +603,10 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoreDown"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -852,44 +635,16 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
-            "description": "No such account (`error.code`: `account_not_found`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NoAccount"
           },
           "422": {
-            "description": "The account id is not 1\u201364 of A-Z a-z 0-9 _ - (`error.code`: `invalid_account_id`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadAccountID"
           },
           "503": {
-            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoreDown"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -918,44 +673,16 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
-            "description": "No such account (`error.code`: `account_not_found`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NoAccount"
           },
           "422": {
-            "description": "The account id is not 1\u201364 of A-Z a-z 0-9 _ - (`error.code`: `invalid_account_id`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadAccountID"
           },
           "503": {
-            "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoreDown"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -1004,27 +731,13 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/MissingKey"
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
           "404": {
-            "description": "No such account (`error.code`: `account_not_found`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/NoAccount"
           },
           "409": {
             "description": "The key was used with another request (`error.code`: `idempotency_conflict`)",
@@ -1047,7 +760,7 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "Stripe cannot be asked now; retry with the same key; or the store is unreachable (`error.code`: `stripe_not_configured`, `stripe_key_refused`, `stripe_unavailable`, `store_unavailable`)",
+            "description": "Stripe cannot be asked now, or the store is unreachable; retry with the same key (`error.code`: `stripe_not_configured`, `stripe_key_refused`, `stripe_unavailable`, `store_unavailable`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -1057,24 +770,10 @@ enum OpenAPIDocument {
             }
           },
           "413": {
-            "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "500": {
-            "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Internal"
           }
         }
       }
@@ -1113,6 +812,76 @@ enum OpenAPIDocument {
     "responses": {
       "Unauthorized": {
         "description": "No or a wrong bearer token (`error.code`: `unauthorized`)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "BadBody": {
+        "description": "The body is not one JSON object (`error.code`: `invalid_json`)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooLarge": {
+        "description": "The body is larger than the route takes (`error.code`: `body_too_large`)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "StoreDown": {
+        "description": "The store is unreachable; retry later (`error.code`: `store_unavailable`)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Internal": {
+        "description": "A bug: nothing was changed unless a later read shows it (`error.code`: `internal`)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "BadAccountID": {
+        "description": "The account id is not 1\u201364 of A-Z a-z 0-9 _ - (`error.code`: `invalid_account_id`)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "NoAccount": {
+        "description": "No such account (`error.code`: `account_not_found`)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "MissingKey": {
+        "description": "The Idempotency-Key header is missing or invalid, or the body is malformed (`error.code`: `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_json`)",
         "content": {
           "application/json": {
             "schema": {

@@ -47,7 +47,7 @@ public enum AuditLog {
             "action": .string(row.action), "subject": .string(row.subject), "details": .string(row.detailsJSON),
             "prev_hash": .string(row.prevHash),
         ])
-        return SHA256.hash(data: Data(covered.canonicalText.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Digest.sha256Hex(covered.canonicalText)
     }
 
     public struct Break: Sendable, Equatable {

@@ -60,7 +60,8 @@ extension Gateway {
         if config.stripe.webhookSecrets.isEmpty {
             logger.notice("stripe webhook off: STRIPE_WEBHOOK_SECRET not set (POST /webhooks/stripe answers 503)")
         }
-        for (chain, settings, prefix) in [(Chain.ethereum, config.ethereum, "ETH"), (.tron, config.tron, "TRON")] {
+        for chain in Chain.allCases {
+            let (settings, prefix) = (chainSetup(chain).settings, chain.configPrefix)
             if settings.xpub == nil {
                 logger.notice("\(chain.rawValue) deposit addresses and watcher off: \(prefix)_XPUB not set")
             } else if settings.rpcURLs.isEmpty {

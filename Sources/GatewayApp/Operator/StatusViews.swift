@@ -9,7 +9,6 @@ public struct StatusViews: Sendable {
     public var outbox: TextTable
     public var chains: TextTable
     public var rates: TextTable
-    public var audit: TextTable
     /// "intact (N entries)" or where the chain of the audit log breaks.
     public var auditVerification: String
 }
@@ -18,13 +17,8 @@ extension Gateway {
     /// Every figure read now from the store, so every instance shows the same.
     public func statusViews(now: Int64) async throws -> StatusViews {
         var wallet = TextTable("CURRENCY", "TOTAL OF BALANCES", "ACCOUNTS")
-        let counts = try await database.transaction { db in
-            try await db.query("SELECT currency, COUNT(*) AS n FROM accounts GROUP BY currency").reduce(into: [String: Int64]()) {
-                $0[try $1.text("currency")] = try $1.int("n")
-            }
-        }
-        for total in try await self.wallet.totals() {
-            wallet.add(total.currency.code, total.formatted, "\(counts[total.currency.code] ?? 0)")
+        for (total, accounts) in try await self.wallet.totals() {
+            wallet.add(total.currency.code, total.formatted, "\(accounts)")
         }
 
         var outboxTable = TextTable("STATUS", "ROWS", "OLDEST UNDELIVERED")
@@ -56,13 +50,20 @@ extension Gateway {
         let book = try await ratesRepository.load()
         let rates = RateViews.table(book, pairs: ratePairs, now: now)
 
-        let (checked, firstBreak) = try await AuditLog.verify(database)
-        let auditVerification = firstBreak.map { "broken at entry \($0.seq): \($0.problem)" } ?? "intact (\(checked) entries)"
-        let latest = try await database.transaction { db in try await AuditStore.latest(limit: 200, db) }
         return StatusViews(
-            wallet: wallet, outbox: outboxTable, chains: chains, rates: rates, audit: AuditViews.table(latest),
-            auditVerification: auditVerification
+            wallet: wallet, outbox: outboxTable, chains: chains, rates: rates, auditVerification: try await auditVerification()
         )
+    }
+
+    /// "intact (N entries)", or where the audit log's hash chain breaks.
+    public func auditVerification() async throws -> String {
+        let (checked, firstBreak) = try await AuditLog.verify(database)
+        return firstBreak.map { "broken at entry \($0.seq): \($0.problem)" } ?? "intact (\(checked) entries)"
+    }
+
+    /// The newest audited actions, newest first, as the CLI's table.
+    public func latestAudit(limit: Int) async throws -> TextTable {
+        AuditViews.table(try await database.transaction { db in try await AuditStore.latest(limit: limit, db) })
     }
 
     /// `3m 20s`, `2h 5m`, `4d 1h`: ages at a glance.

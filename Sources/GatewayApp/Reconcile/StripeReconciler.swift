@@ -177,16 +177,9 @@ public struct StripeReconciler: Sendable {
         succeeded.insert(pi)
         let key = try IdempotencyKey.stripePayment(pi)
         guard let credit = try await OutboxStore(database: database).item(key: key) else { return }  // missing: reported above
-        let creditCurrency = credit.currency ?? .usd
-        guard truthCurrency == creditCurrency else {
-            report.discrepancies.append(Discrepancy(
-                kind: "currency_mismatch", subject: credit.key.rawValue, account: credit.account.rawValue,
-                detail: "we credited \(Money(credit.signedCents, creditCurrency)); Stripe's payment is in \(truthCurrency?.code ?? "an unknown currency")",
-                action: "settle by hand with `gateway adjust`; no automatic fix converts currencies"
-            ))
-            return
-        }
-        try await compareAmount(pi: pi, credit: credit, stripeCents: truth, fix: fix, operator: name, now: now, report: &report)
+        try await compareAmount(
+            pi: pi, credit: credit, stripeCents: truth, stripeCurrency: truthCurrency?.code, fix: fix, operator: name, now: now, report: &report
+        )
     }
 
     // MARK: - Our credits against Stripe
@@ -224,18 +217,10 @@ public struct StripeReconciler: Sendable {
                     ))
                     continue
                 }
-                // Amounts compare only within one currency: a credit in another currency than
-                // Stripe's payment is a discrepancy of its own, never "fixed" by a number.
-                let creditCurrency = credit.currency ?? .usd
-                guard let stripeCurrency = intent["currency"]?.stringValue.flatMap({ try? Currency($0) }), stripeCurrency == creditCurrency else {
-                    report.discrepancies.append(Discrepancy(
-                        kind: "currency_mismatch", subject: credit.key.rawValue, account: credit.account.rawValue,
-                        detail: "we credited \(Money(credit.signedCents, creditCurrency)); Stripe's payment is in \(intent["currency"]?.stringValue?.uppercased() ?? "an unknown currency")",
-                        action: "settle by hand with `gateway adjust`; no automatic fix converts currencies"
-                    ))
-                    continue
-                }
-                try await compareAmount(pi: pi, credit: credit, stripeCents: received, fix: fix, operator: name, now: now, report: &report)
+                try await compareAmount(
+                    pi: pi, credit: credit, stripeCents: received, stripeCurrency: intent["currency"]?.stringValue, fix: fix, operator: name,
+                    now: now, report: &report
+                )
             }
             after = page.last?.id ?? after
             if page.count < 500 { return checked }
@@ -244,26 +229,37 @@ public struct StripeReconciler: Sendable {
 
     /// Our credit (plus any earlier correction) against Stripe's amount. `--fix` writes one
     /// correction, keyed `stripe:pi_…:correction`, so a second run sees the sum agree.
+    /// Amounts compare only within one currency: a credit in another currency than Stripe's
+    /// payment (`stripeCurrency`, as Stripe writes it) is a discrepancy of its own, never "fixed"
+    /// by a number.
     private func compareAmount(
-        pi: String, credit: OutboxItem, stripeCents: Int64, fix: Bool, operator name: OperatorName, now: Int64,
+        pi: String, credit: OutboxItem, stripeCents: Int64, stripeCurrency: String?, fix: Bool, operator name: OperatorName, now: Int64,
         report: inout ReconcileReport
     ) async throws {
+        let creditCurrency = credit.currency ?? .usd
+        guard let stripe = stripeCurrency.flatMap({ try? Currency($0) }), stripe == creditCurrency else {
+            report.discrepancies.append(Discrepancy(
+                kind: "currency_mismatch", subject: credit.key.rawValue, account: credit.account.rawValue,
+                detail: "we credited \(Money(credit.signedCents, creditCurrency)); Stripe's payment is in \(stripeCurrency?.uppercased() ?? "an unknown currency")",
+                action: "settle by hand with `gateway adjust`; no automatic fix converts currencies"
+            ))
+            return
+        }
         let correctionKey = try IdempotencyKey.correction(of: credit.key)
         let correction = try await OutboxStore(database: database).item(key: correctionKey)
         let ours = credit.signedCents + (correction?.signedCents ?? 0)
         guard ours != stripeCents else { return }
         let difference = stripeCents - ours
-        let currency = credit.currency ?? .usd
         var item = Discrepancy(
             kind: "amount_mismatch", subject: credit.key.rawValue, account: credit.account.rawValue,
-            detail: "Stripe received \(Money(stripeCents, currency)); we credited \(Money(ours, currency))",
-            action: correction == nil ? "--fix records a correction of \(Money(difference, currency))" : "a correction exists already; decide by hand with `gateway adjust`"
+            detail: "Stripe received \(Money(stripeCents, creditCurrency)); we credited \(Money(ours, creditCurrency))",
+            action: correction == nil ? "--fix records a correction of \(Money(difference, creditCurrency))" : "a correction exists already; decide by hand with `gateway adjust`"
         )
         if fix, correction == nil {
             let request = OutboxRequest(
                 key: correctionKey, account: credit.account, direction: difference > 0 ? .credit : .debit,
-                amount: try PositiveCents(Int64(difference.magnitude)), currency: currency, kind: .adjustment, reference: pi,
-                description: "Reconciliation: Stripe received \(Money(stripeCents, currency)) for \(pi), \(Money(ours, currency)) were credited",
+                amount: try PositiveCents(Int64(difference.magnitude)), currency: creditCurrency, kind: .adjustment, reference: pi,
+                description: "Reconciliation: Stripe received \(Money(stripeCents, creditCurrency)) for \(pi), \(Money(ours, creditCurrency)) were credited",
                 detailsJSON: JSONValue.object([
                     "source": .string("reconcile"), "stripe_payment_intent": .string(pi), "stripe_amount_cents": .int(stripeCents),
                     "credited_cents": .int(ours),

@@ -58,15 +58,14 @@ public struct CardTopups: Sendable {
             let canonical = JSONValue.array([
                 .string("topup-v1"), .string(account.rawValue), .int(amountMinor), .string(successURL), .string(cancelURL),
             ]).canonicalText
-            return SHA256.hash(data: Array(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+            return Digest.sha256Hex(canonical)
         }
 
         /// The key Stripe sees: derived from the account and the caller's key, so a retry after
         /// a lost answer gets the same session from Stripe instead of a second one, and two
         /// accounts' keys never collide. Hashed to stay inside Stripe's 255 characters.
         var stripeIdempotencyKey: String {
-            let digest = SHA256.hash(data: Array("\(account.rawValue)\u{0}\(callerKey.rawValue)".utf8))
-            return "gateway-topup-" + digest.map { String(format: "%02x", $0) }.joined()
+            "gateway-topup-" + Digest.sha256Hex("\(account.rawValue)\u{0}\(callerKey.rawValue)")
         }
     }
 

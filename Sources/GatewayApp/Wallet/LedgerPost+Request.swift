@@ -88,9 +88,6 @@ extension LedgerPost {
             .string("v1"), .string(account.rawValue), .string(direction.rawValue), .int(amount.value),
             .string(kind.rawValue), .string(reference), .string(description), .string(detailsJSON), .bool(allowNegative),
         ]).canonicalText
-        return SHA256.hash(data: Array(canonical.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return Digest.sha256Hex(canonical)
     }
 }

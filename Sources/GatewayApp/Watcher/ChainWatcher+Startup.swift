@@ -8,7 +8,7 @@ extension ChainWatcher {
     /// Checks `eth_chainId` and the token contracts against the configuration; the watcher
     /// refuses to run otherwise.
     public func checkChain() async throws {
-        let prefix = chain.chain == .ethereum ? "ETH" : "TRON"
+        let prefix = chain.chain.configPrefix
         let reported = try await node.chainID()
         guard reported == chainID else {
             throw ConfigError(key: "\(prefix)_CHAIN_ID", problem: "is \(chainID) but the node at \(prefix)_RPC_URL reports chain \(reported)")
@@ -35,7 +35,7 @@ extension ChainWatcher {
         }
         let shown = chain.chain == .tron ? TronAddress(evm: contract).base58 : contract.checksummed
         guard answer.count == 32, answer.prefix(31).allSatisfy({ $0 == 0 }), Int(answer[31]) == asset.decimals else {
-            let what = answer.isEmpty ? "no contract answers there" : "decimals() answered 0x\(answer.map { String(format: "%02x", $0) }.joined())"
+            let what = answer.isEmpty ? "no contract answers there" : "decimals() answered \(Hex.encode(answer))"
             throw ConfigError(key: configKey, problem: "\(shown) is not a \(asset.rawValue) contract with \(asset.decimals) decimals: \(what)")
         }
     }

@@ -12,6 +12,14 @@ public enum Chain: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// The prefix of this chain's configuration keys (`ETH_XPUB`, `TRON_RPC_URL`, …).
+    public var configPrefix: String {
+        switch self {
+        case .ethereum: "ETH"
+        case .tron: "TRON"
+        }
+    }
+
     /// The chain a deposit key names by its prefix; nil for a key that is not a deposit's.
     public init?(depositKey: String) {
         guard let prefix = depositKey.split(separator: ":", maxSplits: 1).first,

@@ -161,12 +161,15 @@ public struct WalletStore: Sendable {
         return found
     }
 
-    /// The sum of balances per currency, for the console and reconciliation.
-    public func totals() async throws -> [Money] {
+    /// The sum of balances per currency and how many accounts hold it, for the overview.
+    public func totals() async throws -> [(total: Money, accounts: Int)] {
         try await database.transaction { db in
             try await db.query(
-                "SELECT currency, CAST(SUM(balance_cents) AS BIGINT) AS total FROM accounts GROUP BY currency ORDER BY currency"
-            ).map { Money(try $0.int("total"), try Currency(try $0.text("currency"))) }
+                """
+                SELECT currency, CAST(SUM(balance_cents) AS BIGINT) AS total, COUNT(*) AS accounts
+                FROM accounts GROUP BY currency ORDER BY currency
+                """
+            ).map { (Money(try $0.int("total"), try Currency(try $0.text("currency"))), Int(try $0.int("accounts"))) }
         }
     }
 
